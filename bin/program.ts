@@ -1,0 +1,25 @@
+import { Command, type CommanderError } from 'commander';
+import { EXIT } from './cli/exit-codes.js';
+import { registerPlanCommand } from './commands/plan.js';
+
+/** Builds the `smc` command tree. Separate from smc.ts so tests can inspect it. */
+export function buildProgram(version: string): Command {
+  const program = new Command('smc')
+    .description(
+      'smc-kit: size, deploy, run and load-test a security management center (server, PostgreSQL, proxies, MDM).',
+    )
+    .version(version)
+    // One line on stderr for usage errors, in the same voice as our own.
+    .configureOutput({
+      outputError: (text, write) => write(`smc: ${text.replace(/^error: /, '')}`),
+    })
+    .configureHelp({ showGlobalOptions: true })
+    // Every command, not only the root, exits through our codes: usage errors are 2.
+    .exitOverride((error: CommanderError) => {
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+      process.exit(ok.includes(error.code) ? EXIT.ok : EXIT.usage);
+    });
+  // Subcommands inherit exitOverride and output settings when added after them.
+  registerPlanCommand(program);
+  return program;
+}

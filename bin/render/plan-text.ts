@@ -1,0 +1,78 @@
+import { formatSeconds, type MachinePlan, type SizingPlan } from '../../sizing/index.js';
+import { formatCount, formatRate, renderColumns } from './table.js';
+
+/** The human view of a plan: what `smc plan` prints without --json. */
+export function renderPlanText(plan: SizingPlan): string {
+  const { input, replication: r, placement } = plan;
+  const interval = (s: number) => formatSeconds(s);
+  const lines = [
+    `smc-kit sizing plan: ${formatCount(input.clients)} clients on ${input.platform}, ${r.phase} phase`,
+    '',
+    ...labelled([
+      ['Tier', `${plan.tier.label} clients`],
+      [
+        'Interval',
+        `${interval(r.intervalSeconds)} (${r.intervalSource === 'guide' ? `guide, ${r.phase}` : 'override'}); guide: ${interval(r.deploymentIntervalSeconds)} rolling out, ${interval(r.steadyIntervalSeconds)} steady; jitter ${interval(r.jitterSeconds)}`,
+      ],
+      [
+        'Replications',
+        `${formatRate(r.requiredRatePerSecond)} required; ${formatRate(r.deploymentRatePerSecond)} rolling out, ${formatRate(r.steadyRatePerSecond)} steady; peak ${formatRate(r.peakRatePerSecond)}`,
+      ],
+      ['Peak assumes', r.peakAssumption],
+      [
+        'Placement',
+        `database ${placement.database}; ${placement.serverCount} server${placement.serverCount > 1 ? 's behind a load balancer' : ''}; HA ${placement.highAvailability ? 'on' : 'off'}`,
+      ],
+      [
+        'Proxies',
+        plan.proxies.count === 0
+          ? 'none (no branch offices)'
+          : `${plan.proxies.count} (${plan.proxies.perOffice} per office, <= ${formatCount(plan.proxies.clientsPerProxyLimit)} clients each)`,
+      ],
+    ]),
+    '',
+    ...renderColumns(
+      [
+        'role',
+        'count',
+        'cores',
+        'RAM GiB',
+        'disk GiB',
+        input.platform === 'azure' ? 'Azure size' : 'size',
+      ],
+      plan.machines.map((m) => [
+        m.role,
+        String(m.count),
+        String(m.cores),
+        String(m.memoryGiB),
+        String(m.diskGiB),
+        sizeText(m),
+      ]),
+    ).map((l) => `  ${l}`),
+    '',
+    ...labelled([
+      [
+        'Guide (ESMC 7)',
+        `${plan.guide.databaseEngines.join(' / ')}; server and DB on one machine: ${plan.guide.serverAndDatabaseOnOneMachine ? 'yes' : 'no'}; appliance: ${plan.guide.virtualAppliance}`,
+      ],
+      ['Ours', `${plan.ours.databaseEngine}; ${plan.ours.appliance}`],
+    ]),
+  ];
+  if (plan.warnings.length > 0) {
+    lines.push('', 'Warnings', ...plan.warnings.map((w) => `  ! ${w.message} [${w.code}]`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function sizeText(machine: MachinePlan): string {
+  const azure = machine.azure;
+  if (!azure) return 'shape only (existing hosts)';
+  if (azure.kind === 'vm') return azure.vmSize;
+  const ha = azure.highAvailability === 'ZoneRedundant' ? 'zone-redundant HA' : 'no HA';
+  return `${azure.skuName} (${azure.tier}, ${azure.storageGiB} GiB, ${ha})`;
+}
+
+function labelled(pairs: readonly (readonly [string, string])[]): string[] {
+  const width = Math.max(...pairs.map(([label]) => label.length));
+  return pairs.map(([label, value]) => `${label.padEnd(width)}  ${value}`);
+}

@@ -1,0 +1,147 @@
+import { SizingInputError } from './errors.js';
+import {
+  HIGH_AVAILABILITY_DEFAULT_ABOVE_CLIENTS,
+  MAX_CLIENTS,
+  MAX_INTERVAL_SECONDS,
+  MAX_MOBILE_DEVICES,
+  MAX_OFFICES,
+  MIN_INTERVAL_SECONDS,
+} from './limits.js';
+
+export const PLATFORMS = ['azure', 'vms'] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
+export const PHASES = ['deployment', 'steady'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** What a caller may give; everything but `clients` has a default. */
+export interface SizingInput {
+  /** Desktop and server agents. Integer from 1 to 10,000,000. */
+  readonly clients: number;
+  /** Phones and tablets behind the Mobile Device Connector. @default 0 */
+  readonly mobileDevices?: number;
+  /** Branch offices that reach the server through an HTTP proxy. @default 0 */
+  readonly offices?: number;
+  /** Where it runs. @default 'azure' */
+  readonly platform?: Platform;
+  /** Server pair and replicated database. @default true above 50,000 clients, else false */
+  readonly highAvailability?: boolean;
+  /** Which of the guide's intervals applies. @default 'steady' */
+  readonly phase?: Phase;
+  /** Replaces the guide's interval for the chosen phase. @default the guide's */
+  readonly replicationIntervalSeconds?: number;
+}
+
+/** The input with every default filled in; what a plan records. */
+export interface NormalizedSizingInput {
+  readonly clients: number;
+  readonly mobileDevices: number;
+  readonly offices: number;
+  readonly platform: Platform;
+  readonly highAvailability: boolean;
+  readonly phase: Phase;
+  readonly replicationIntervalSeconds: number | null;
+}
+
+const KNOWN_FIELDS = new Set([
+  'clients',
+  'mobileDevices',
+  'offices',
+  'platform',
+  'highAvailability',
+  'phase',
+  'replicationIntervalSeconds',
+]);
+
+/**
+ * Checks untrusted input (CLI flags, construct props, JSON) and fills in defaults.
+ * Throws SizingInputError naming the first field that breaks a rule.
+ */
+export function normalizeSizingInput(raw: unknown): NormalizedSizingInput {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new SizingInputError('input', 'must be an object', raw);
+  }
+  const input = raw as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!KNOWN_FIELDS.has(key)) {
+      throw new SizingInputError(
+        key,
+        `is not a sizing input (known: ${[...KNOWN_FIELDS].join(', ')})`,
+        input[key],
+      );
+    }
+  }
+
+  const clients = integerIn(input, 'clients', 1, MAX_CLIENTS, undefined);
+  const mobileDevices = integerIn(input, 'mobileDevices', 0, MAX_MOBILE_DEVICES, 0);
+  const offices = integerIn(input, 'offices', 0, MAX_OFFICES, 0);
+  if (offices > clients) {
+    throw new SizingInputError('offices', `must not exceed clients (${clients})`, offices);
+  }
+  const platform = oneOf(input, 'platform', PLATFORMS, 'azure');
+  const phase = oneOf(input, 'phase', PHASES, 'steady');
+  const highAvailability = booleanOr(
+    input,
+    'highAvailability',
+    clients > HIGH_AVAILABILITY_DEFAULT_ABOVE_CLIENTS,
+  );
+  const replicationIntervalSeconds =
+    input.replicationIntervalSeconds === undefined
+      ? null
+      : integerIn(
+          input,
+          'replicationIntervalSeconds',
+          MIN_INTERVAL_SECONDS,
+          MAX_INTERVAL_SECONDS,
+          undefined,
+          ' seconds',
+        );
+
+  return {
+    clients,
+    mobileDevices,
+    offices,
+    platform,
+    highAvailability,
+    phase,
+    replicationIntervalSeconds,
+  };
+}
+
+function integerIn(
+  input: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+  fallback: number | undefined,
+  unit = '',
+): number {
+  const value = input[field];
+  if (value === undefined && fallback !== undefined) return fallback;
+  const rule = `must be an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}${unit}`;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new SizingInputError(field, rule, value);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(
+  input: Record<string, unknown>,
+  field: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = input[field];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
+    throw new SizingInputError(field, `must be one of ${allowed.join(', ')}`, value);
+  }
+  return value as T;
+}
+
+function booleanOr(input: Record<string, unknown>, field: string, fallback: boolean): boolean {
+  const value = input[field];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new SizingInputError(field, 'must be true or false', value);
+  return value;
+}

@@ -1,0 +1,216 @@
+import { azurePostgresSkuFor, azurePostgresStorageFor, azureVmSizeFor } from './azure-sizes.js';
+import { type NormalizedSizingInput, normalizeSizingInput } from './input.js';
+import {
+  GUIDE_CLIENTS_PER_PROXY,
+  GUIDE_MAX_COMMUNICATIONS_PER_SECOND,
+  JITTER_FRACTION,
+  MIN_JITTER_SECONDS,
+} from './limits.js';
+import {
+  type DatabasePlacement,
+  type MachinePlan,
+  SIZING_PLAN_SCHEMA_VERSION,
+  type SizingPlan,
+} from './plan-types.js';
+import { type Shape, type Tier, tierFor } from './tiers.js';
+import { planWarnings } from './warnings.js';
+
+/** ours: an office proxy forwards CONNECT and caches updates; 2 cores and 4 GiB carry ~1,000 agents. */
+const PROXY_SHAPE: Shape = {
+  cores: 2,
+  memoryGiB: 4,
+  diskGiB: 64,
+  source:
+    'ours: CONNECT forwarding plus an update cache for up to ~1,000 clients (guide limit per proxy)',
+};
+
+/** guide, MDM section: ~80 devices on 4 cores / 4 GB / 100 GB; "more devices need little more". */
+const MDM_SHAPE: Shape = {
+  cores: 4,
+  memoryGiB: 4,
+  diskGiB: 100,
+  source: 'guide: MDM section (about 80 devices: 4 cores, 4 GB RAM, 100 GB disk)',
+};
+/** ours: past 1,000 devices the connector keeps more device state and TLS sessions in memory. */
+const MDM_LARGE_SHAPE: Shape = {
+  ...MDM_SHAPE,
+  memoryGiB: 8,
+  source: 'guide: MDM section (4 cores, 100 GB); RAM 8 is ours for device state past 1,000 devices',
+};
+const MDM_LARGE_ABOVE_DEVICES = 1_000;
+
+/**
+ * Turns a client count and options into a full deployment plan.
+ * Pure: the same input always gives the same plan; throws SizingInputError on bad input.
+ */
+export function planDeployment(raw: unknown): SizingPlan {
+  const input = normalizeSizingInput(raw);
+  const tier = tierFor(input.clients);
+
+  const guideInterval =
+    input.phase === 'deployment' ? tier.deploymentIntervalSeconds : tier.steadyIntervalSeconds;
+  const intervalSeconds = input.replicationIntervalSeconds ?? guideInterval;
+  const jitterSeconds = Math.max(MIN_JITTER_SECONDS, Math.round(intervalSeconds * JITTER_FRACTION));
+  const tierBudgetPerSecond =
+    tier.maxClients === null
+      ? GUIDE_MAX_COMMUNICATIONS_PER_SECOND
+      : tier.maxClients / guideInterval;
+
+  const replication: SizingPlan['replication'] = {
+    phase: input.phase,
+    deploymentIntervalSeconds: tier.deploymentIntervalSeconds,
+    steadyIntervalSeconds: tier.steadyIntervalSeconds,
+    intervalSeconds,
+    intervalSource: input.replicationIntervalSeconds === null ? 'guide' : 'override',
+    jitterSeconds,
+    requiredRatePerSecond: input.clients / intervalSeconds,
+    deploymentRatePerSecond: input.clients / tier.deploymentIntervalSeconds,
+    steadyRatePerSecond: input.clients / tier.steadyIntervalSeconds,
+    peakRatePerSecond: input.clients / jitterSeconds,
+    peakAssumption: `after an outage every client reconnects within one jitter window of ${jitterSeconds} s`,
+    tierBudgetPerSecond,
+  };
+
+  const database = databasePlacement(input, tier);
+  const serverCount = input.highAvailability ? 2 : 1;
+  const proxies = proxyPlan(input);
+  const machines = machinePlans(input, tier, database, serverCount, proxies.count);
+
+  const plan: Omit<SizingPlan, 'warnings'> = {
+    schemaVersion: SIZING_PLAN_SCHEMA_VERSION,
+    input,
+    tier: {
+      id: tier.id,
+      label: tier.label,
+      minClients: tier.minClients,
+      maxClients: tier.maxClients,
+    },
+    replication,
+    placement: {
+      database,
+      highAvailability: input.highAvailability,
+      serverCount,
+      loadBalancer: serverCount > 1,
+    },
+    machines,
+    proxies,
+    guide: {
+      databaseEngines: [
+        ...(tier.guide.msSqlExpress ? ['MS SQL Express'] : []),
+        ...(tier.guide.msSql ? ['MS SQL'] : []),
+        ...(tier.guide.mySql ? ['MySQL'] : []),
+      ],
+      serverAndDatabaseOnOneMachine: tier.databaseOnServerHost,
+      virtualAppliance: tier.guide.virtualAppliance,
+      serverOnVirtualMachine: tier.guide.serverOnVirtualMachine,
+    },
+    ours: {
+      databaseEngine: ourDatabaseEngine(database, input.highAvailability),
+      appliance:
+        'none: the server is an npm package run by systemd on any Linux host, sized by this plan',
+    },
+  };
+  return { ...plan, warnings: planWarnings(plan, guideInterval) };
+}
+
+function databasePlacement(input: NormalizedSizingInput, tier: Tier): DatabasePlacement {
+  // ours: on Azure the managed Flexible Server replaces a self-run database at every tier.
+  if (input.platform === 'azure') return 'managed';
+  // guide: one machine up to 10,000 clients; an HA pair needs the database off the servers.
+  return tier.databaseOnServerHost && !input.highAvailability ? 'server-host' : 'dedicated-host';
+}
+
+function ourDatabaseEngine(placement: DatabasePlacement, highAvailability: boolean): string {
+  const ha = highAvailability ? ', primary with a standby' : '';
+  switch (placement) {
+    case 'managed':
+      return `PostgreSQL (Azure Database for PostgreSQL Flexible Server${highAvailability ? ', zone-redundant HA' : ''})`;
+    case 'dedicated-host':
+      return `PostgreSQL on its own host${ha}`;
+    case 'server-host':
+      return 'PostgreSQL on the server host';
+  }
+}
+
+function proxyPlan(input: NormalizedSizingInput): SizingPlan['proxies'] {
+  // ours: with no head-count per office, clients are taken as spread evenly over the main
+  // site and the offices; each office then needs one proxy per ~1,000 of its clients.
+  const clientsPerOffice = input.offices === 0 ? 0 : input.clients / (input.offices + 1);
+  const perOffice =
+    input.offices === 0 ? 0 : Math.max(1, Math.ceil(clientsPerOffice / GUIDE_CLIENTS_PER_PROXY));
+  return {
+    count: input.offices * perOffice,
+    perOffice,
+    clientsPerProxyLimit: GUIDE_CLIENTS_PER_PROXY,
+    assumption:
+      'clients spread evenly over the main site and the offices; one proxy per office and per ~1,000 of its clients (guide: proxy section)',
+  };
+}
+
+function machinePlans(
+  input: NormalizedSizingInput,
+  tier: Tier,
+  database: DatabasePlacement,
+  serverCount: number,
+  proxyCount: number,
+): MachinePlan[] {
+  const onAzure = input.platform === 'azure';
+  const vm = (shape: Shape, allowBurstable: boolean) =>
+    onAzure
+      ? { azure: { kind: 'vm' as const, vmSize: azureVmSizeFor(shape, allowBurstable).name } }
+      : {};
+
+  // The server never runs on burstable sizes: replication is a sustained load.
+  const machines: MachinePlan[] = [
+    { role: 'server', count: serverCount, ...shapeOf(tier.server), ...vm(tier.server, false) },
+  ];
+
+  if (database === 'managed') {
+    // A burstable database is fine for the small tiers but Azure offers no HA on it, and from
+    // 5,001 clients the deployment-phase write rate would drain its credits (ours).
+    const allowBurstable =
+      !input.highAvailability && tier.maxClients !== null && tier.maxClients <= 5_000;
+    const sku = azurePostgresSkuFor(tier.database, { allowBurstable });
+    machines.push({
+      role: 'database',
+      count: 1,
+      ...shapeOf(tier.database),
+      azure: {
+        kind: 'postgresql-flexible-server',
+        skuName: sku.name,
+        tier: sku.tier,
+        storageGiB: azurePostgresStorageFor(tier.database.diskGiB),
+        highAvailability: input.highAvailability ? 'ZoneRedundant' : 'Disabled',
+      },
+    });
+  } else if (database === 'dedicated-host') {
+    machines.push({
+      role: 'database',
+      count: input.highAvailability ? 2 : 1,
+      ...shapeOf(tier.database),
+    });
+  }
+
+  if (proxyCount > 0) {
+    machines.push({
+      role: 'proxy',
+      count: proxyCount,
+      ...shapeOf(PROXY_SHAPE),
+      ...vm(PROXY_SHAPE, true),
+    });
+  }
+  if (input.mobileDevices > 0) {
+    const shape = input.mobileDevices > MDM_LARGE_ABOVE_DEVICES ? MDM_LARGE_SHAPE : MDM_SHAPE;
+    machines.push({ role: 'mdm', count: 1, ...shapeOf(shape), ...vm(shape, false) });
+  }
+  return machines;
+}
+
+function shapeOf(shape: Shape) {
+  return {
+    cores: shape.cores,
+    memoryGiB: shape.memoryGiB,
+    diskGiB: shape.diskGiB,
+    source: shape.source,
+  };
+}

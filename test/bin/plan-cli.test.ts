@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import type { SizingPlan } from '../../sizing/index.js';
+import { runSmc } from './run-cli.js';
+
+describe('smc plan (built binary)', () => {
+  it('prints a readable table', () => {
+    const { status, stdout, stderr } = runSmc(['plan', '--clients', '20000']);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/Tier\s+10,001-50,000 clients/);
+    expect(stdout).toMatch(/11\.1\/s required/);
+    expect(stdout).toMatch(/server\s+1\s+4\s+8\s+40\s+Standard_D4s_v5/);
+    expect(stdout).toMatch(/database\s+1\s+8\s+8\s+256\s+GP_Standard_D8ds_v5/);
+  });
+
+  it('--json prints only the plan, matching esmc-facts.md for 20,000 clients', () => {
+    const { status, stdout } = runSmc(['plan', '--clients', '20000', '--json']);
+    expect(status).toBe(0);
+    const plan = JSON.parse(stdout) as SizingPlan;
+    expect(plan.tier.id).toBe('10k-50k');
+    expect(plan.replication.deploymentIntervalSeconds).toBe(900);
+    expect(plan.replication.steadyIntervalSeconds).toBe(1_800);
+    expect(plan.machines.find((m) => m.role === 'server')).toMatchObject({ cores: 4, diskGiB: 40 });
+  });
+
+  it('passes every flag through', () => {
+    const { status, stdout } = runSmc([
+      'plan',
+      '--clients',
+      '5000',
+      '--platform',
+      'vms',
+      '--phase',
+      'deployment',
+      '--interval',
+      '8m',
+      '--offices',
+      '2',
+      '--mobile-devices',
+      '100',
+      '--ha',
+      '--json',
+    ]);
+    expect(status).toBe(0);
+    const plan = JSON.parse(stdout) as SizingPlan;
+    expect(plan.input).toEqual({
+      clients: 5_000,
+      mobileDevices: 100,
+      offices: 2,
+      platform: 'vms',
+      highAvailability: true,
+      phase: 'deployment',
+      replicationIntervalSeconds: 480,
+    });
+    expect(plan.replication.requiredRatePerSecond).toBeCloseTo(10.42, 2);
+    expect(runSmc(['plan', '--clients', '60000', '--no-ha', '--json']).stdout).toMatch(
+      /"highAvailability": false/,
+    );
+  });
+
+  it.each([
+    [['plan', '--clients', '0'], /--clients: must be an integer/],
+    [['plan', '--clients', 'many'], /--clients: .*"many"/],
+    [['plan', '--clients', '10', '--platform', 'gcp'], /--platform/],
+    [['plan', '--clients', '10', '--phase', 'soon'], /--phase/],
+    [['plan', '--clients', '10', '--interval', '5x'], /--interval: must be a duration/],
+    [['plan', '--clients', '10', '--interval', '5s'], /--interval: must be an integer from 10/],
+    [['plan'], /--clients/],
+    [['plan', '--clients', '10', '--frobnicate'], /unknown option '--frobnicate'/],
+    [['nonsense'], /unknown command/],
+  ])('%j exits 2 with one line naming the problem', (args, pattern) => {
+    const { status, stdout, stderr } = runSmc(args);
+    expect(status).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(pattern);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('--help works on the root and on plan, exit 0', () => {
+    expect(runSmc(['--help'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/plan/) });
+    expect(runSmc(['plan', '--help'])).toMatchObject({
+      status: 0,
+      stdout: expect.stringMatching(/--mobile-devices/),
+    });
+  });
+});
