@@ -1,0 +1,86 @@
+import { type Static, Type } from 'typebox';
+import { Uuid } from './common.js';
+
+/*
+ * The parts of the console API (port 2223, bearer admin token) that tools other than the
+ * server use: the simulator makes enrollment tokens, reads stats, and audits stored logs for
+ * `--verify`. Routes that only the server and its web console use keep their schemas in
+ * server/console/.
+ */
+const strict = { additionalProperties: false } as const;
+
+// POST /api/enrollment-tokens
+export const CreateEnrollmentTokenRequest = Type.Object(
+  {
+    uses: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+    ttlSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }),
+  },
+  strict,
+);
+export type CreateEnrollmentTokenRequest = Static<typeof CreateEnrollmentTokenRequest>;
+
+export const EnrollmentTokenResponse = Type.Object({
+  token: Type.String(),
+  uses: Type.Integer(),
+  expiresAt: Type.String(),
+});
+export type EnrollmentTokenResponse = Static<typeof EnrollmentTokenResponse>;
+
+// POST /api/log-audit: for each agent, how many of seqs 1..through the server holds.
+export const MAX_LOG_AUDIT_AGENTS = 20_000;
+export const LogAuditRequest = Type.Object(
+  {
+    agents: Type.Array(
+      Type.Object({ agentId: Uuid, through: Type.Integer({ minimum: 0 }) }, strict),
+      { maxItems: MAX_LOG_AUDIT_AGENTS },
+    ),
+  },
+  strict,
+);
+export type LogAuditRequest = Static<typeof LogAuditRequest>;
+
+export const LogAuditResponse = Type.Object({
+  agents: Type.Array(
+    Type.Object({
+      agentId: Uuid,
+      /** Distinct seqs in 1..through that are stored; `through - stored` were lost. */
+      stored: Type.Integer(),
+    }),
+  ),
+});
+export type LogAuditResponse = Static<typeof LogAuditResponse>;
+
+// GET /api/stats
+export const StatsResponse = Type.Object({
+  computers: Type.Integer(),
+  /** Replications answered per second, averaged over the last 60 s. */
+  replicationsPerSecond: Type.Number(),
+  totals: Type.Object({
+    replications: Type.Integer(),
+    logsStored: Type.Integer(),
+    rejected: Type.Integer(),
+    shed: Type.Integer(),
+  }),
+  /** Replications waiting for the next group commit. */
+  queueDepth: Type.Integer(),
+  interval: Type.Object({
+    /** The interval the server was configured with. */
+    baseSeconds: Type.Integer(),
+    /** What `next.intervalSeconds` says now (adaptive: stretched near capacity). */
+    currentSeconds: Type.Integer(),
+    /** currentSeconds / baseSeconds. */
+    stretch: Type.Number(),
+  }),
+  cloneQuestionsOpen: Type.Integer(),
+});
+export type StatsResponse = Static<typeof StatsResponse>;
+
+/** What `smc serve --ready-file` writes once both listeners are up. */
+export const ReadyFile = Type.Object({
+  agentUrl: Type.String(),
+  consoleUrl: Type.String(),
+  caFile: Type.String(),
+  adminTokenFile: Type.String(),
+  pid: Type.Integer(),
+});
+export type ReadyFile = Static<typeof ReadyFile>;
