@@ -1,6 +1,9 @@
 import { Command, type CommanderError } from 'commander';
 import { EXIT } from './cli/exit-codes.js';
+import { registerAdminCommand } from './commands/admin.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerServeCommand } from './commands/serve.js';
 
 /** Builds the `smc` command tree. Separate from smc.ts so tests can inspect it. */
 export function buildProgram(version: string): Command {
@@ -21,5 +24,8 @@ export function buildProgram(version: string): Command {
     });
   // Subcommands inherit exitOverride and output settings when added after them.
   registerPlanCommand(program);
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  registerAdminCommand(program);
   return program;
 }

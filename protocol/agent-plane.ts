@@ -194,7 +194,17 @@ export const ReplicateResponse = Type.Object(
       strict,
     ),
     /** The same agent id replicating with another fingerprint, awaiting an admin's answer. */
-    clone: Type.Optional(Type.Object({ reason: Type.String(), questionId: Uuid }, strict)),
+    clone: Type.Optional(
+      Type.Object(
+        {
+          reason: Type.String(),
+          questionId: Uuid,
+          /** `wait`: keep replicating as is; `re-enroll`: an admin chose a new computer for this hardware. */
+          action: Type.Union([Type.Literal('wait'), Type.Literal('re-enroll')]),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );

@@ -19,3 +19,27 @@ export function durationSecondsFlag(flag: string) {
     }
   };
 }
+
+export function portFlag(flag: string) {
+  return (value: string): number => {
+    const port = Number(value);
+    if (!/^\d+$/.test(value) || port > 65_535) {
+      throw new InvalidArgumentError(
+        `${flag}: must be a port from 0 to 65535 (got ${JSON.stringify(value)})`,
+      );
+    }
+    return port;
+  };
+}
+
+export function positiveIntegerFlag(flag: string, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const n = Number(value.replaceAll('_', ''));
+    if (!/^\d[\d_]*$/.test(value) || n < 1 || n > max) {
+      throw new InvalidArgumentError(
+        `${flag}: must be an integer from 1 to ${max.toLocaleString('en-US')} (got ${JSON.stringify(value)})`,
+      );
+    }
+    return n;
+  };
+}

@@ -1,0 +1,102 @@
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_AGENT_PORT, DEFAULT_CONSOLE_PORT, type ReadyFile } from '../../protocol/index.js';
+import { durationSecondsFlag, portFlag } from '../cli/flags.js';
+import { runAction } from '../cli/run-action.js';
+
+interface ServeOptions {
+  dataDir: string;
+  host: string;
+  agentPort: number;
+  consolePort: number;
+  hostname: string[];
+  databaseUrl?: string;
+  interval: number;
+  readyFile?: string;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .summary('run the management server (agent plane + console API)')
+    .description(
+      'Run the management server: agents enroll and replicate over mutual TLS + HTTP/2 on the agent port; the console API (HTTPS, bearer admin token) on the console port. Without --database-url (or DATABASE_URL) an embedded PostgreSQL runs in the data folder. SIGTERM/SIGINT: stop accepting, commit and answer in-flight replications, close.',
+    )
+    .option('--data-dir <dir>', 'PKI, admin token and embedded database', '.smc')
+    .option('--host <address>', 'listen address for both planes', '127.0.0.1')
+    .option(
+      '--agent-port <port>',
+      'agent plane (replication) port',
+      portFlag('--agent-port'),
+      DEFAULT_AGENT_PORT,
+    )
+    .option(
+      '--console-port <port>',
+      'console API port',
+      portFlag('--console-port'),
+      DEFAULT_CONSOLE_PORT,
+    )
+    .option(
+      '--hostname <name>',
+      'name the server certificate covers (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option('--database-url <url>', 'PostgreSQL URL (default: $DATABASE_URL, else embedded)')
+    .option(
+      '--interval <duration>',
+      'replication interval told to agents before adaptive stretch',
+      durationSecondsFlag('--interval'),
+      600,
+    )
+    .option(
+      '--ready-file <file>',
+      'write {agentUrl, consoleUrl, caFile, adminTokenFile, pid} as JSON once listening',
+    )
+    .action((options: ServeOptions) =>
+      runAction(async () => {
+        // Loaded here, not at the top: `smc plan` must not pay for fastify and pg.
+        const { startServer } = await import('../../server/app.js');
+        const log = (line: string) => process.stderr.write(`smc serve: ${line}\n`);
+        const server = await startServer({
+          dataDir: options.dataDir,
+          host: options.host,
+          agentPort: options.agentPort,
+          consolePort: options.consolePort,
+          hostnames: options.hostname,
+          databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
+          intervalSeconds: options.interval,
+          log,
+        });
+        log(`agents:  ${server.agentUrl}  (POST /v1/enroll, /v1/replicate)`);
+        log(`console: ${server.consoleUrl}  (admin token in ${server.adminTokenFile})`);
+        log(`CA:      ${server.caFile}`);
+        if (options.readyFile) {
+          const ready: ReadyFile = {
+            agentUrl: server.agentUrl,
+            consoleUrl: server.consoleUrl,
+            caFile: server.caFile,
+            adminTokenFile: server.adminTokenFile,
+            pid: process.pid,
+          };
+          const file = path.resolve(options.readyFile);
+          await writeFile(`${file}.tmp`, JSON.stringify(ready, null, 2));
+          await rename(`${file}.tmp`, file);
+        }
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            log(`${signal}: finishing in-flight replications`);
+            server.close().then(resolve, (error: Error) => {
+              log(`shutdown error: ${error.message}`);
+              resolve();
+            });
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        });
+        log('stopped');
+        return 0;
+      }),
+    );
+}

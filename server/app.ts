@@ -1,0 +1,231 @@
+import { mkdir } from 'node:fs/promises';
+import { isIP, type Socket } from 'node:net';
+import path from 'node:path';
+import fastify, { type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { MAX_BODY_BYTES } from '../protocol/index.js';
+import { registerEnrollRoute } from './agent-plane/enroll-route.js';
+import { registerNoopRoute } from './agent-plane/noop-route.js';
+import { registerReplicateRoute } from './agent-plane/replicate-route.js';
+import { CHANNELS, NotificationListener } from './cache/notifications.js';
+import { PolicyCache } from './cache/policy-cache.js';
+import { TaskHints } from './cache/task-hints.js';
+import { installBearerAuth } from './console/auth.js';
+import { registerConsoleRoutes } from './console/routes.js';
+import { EnrollmentService } from './enrollment/enrollment-service.js';
+import { installErrorHandler } from './http/errors.js';
+import { installOpenApi } from './http/openapi.js';
+import { STRICT_BODY_COERCED_QUERY } from './http/validation.js';
+import { type GroupCommitOptions, GroupCommitter } from './ingest/group-commit.js';
+import { LoadGovernor } from './ingest/load-governor.js';
+import { OverloadGuard } from './ingest/overload-guard.js';
+import { loadAgentCertificateAuthority, loadOrCreatePki } from './pki/index.js';
+import { startEmbeddedPostgres } from './store/embedded-postgres.js';
+import { migrate } from './store/migrate.js';
+import { createPool } from './store/pool.js';
+import { applyRetention } from './store/retention.js';
+import { ServerTelemetry } from './telemetry/server-telemetry.js';
+
+export interface ServerOptions {
+  /** Holds the PKI, the admin token and (without databaseUrl) the embedded PostgreSQL. */
+  readonly dataDir: string;
+  /** Listen address for both planes. @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 2222 (0 picks a free port) */
+  readonly agentPort?: number;
+  /** @default 2223 (0 picks a free port) */
+  readonly consolePort?: number;
+  /** Names the server certificate covers besides the listen address. @default ['localhost'] */
+  readonly hostnames?: readonly string[];
+  /** Any PostgreSQL; without it an embedded one runs in `<dataDir>/pg`. */
+  readonly databaseUrl?: string;
+  /** The interval agents are told before any stretch. @default 600 */
+  readonly intervalSeconds?: number;
+  readonly groupCommit?: Omit<GroupCommitOptions, 'agentsWithTasks' | 'onFlushed'>;
+  /** Event-loop p99 delay that makes the agent plane shed load. @default 250 */
+  readonly maxEventLoopDelayMs?: number;
+  /** Adds POST /v1/noop (mTLS, no storage) for benchmarks. @default false */
+  readonly noopRoute?: boolean;
+  /** Progress lines for the operator. @default discarded */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly agentUrl: string;
+  readonly consoleUrl: string;
+  readonly caFile: string;
+  readonly adminTokenFile: string;
+  readonly adminToken: string;
+  readonly caCertPem: string;
+  readonly databaseUrl: string;
+  readonly pool: pg.Pool;
+  /** Stop accepting, commit and answer what is queued, then close everything. */
+  close(): Promise<void>;
+}
+
+/** Builds and starts both listeners on one database. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.log ?? (() => {});
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = path.resolve(options.dataDir);
+  // 0711: secrets live in pki/ (0700); others may only traverse, which the embedded
+  // PostgreSQL's own system user needs to reach pg/ when smc runs as root.
+  await mkdir(dataDir, { recursive: true, mode: 0o711 });
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step();
+  };
+
+  try {
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      log(`starting embedded PostgreSQL in ${path.join(dataDir, 'pg')}`);
+      const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg') });
+      cleanups.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    const pool = createPool(databaseUrl);
+    cleanups.push(() => pool.end());
+    const migrated = await migrate(pool);
+    if (migrated.applied.length) log(`applied migrations: ${migrated.applied.join(', ')}`);
+
+    const hostnames = options.hostnames?.length ? [...options.hostnames] : ['localhost'];
+    const ipAddresses = [
+      ...new Set(['127.0.0.1', ...(isIP(host) && host !== '0.0.0.0' ? [host] : [])]),
+    ];
+    const pki = await loadOrCreatePki({ dataDir, hostnames, ipAddresses });
+    if (pki.created) log(`created agent CA and admin token in ${path.join(dataDir, 'pki')}`);
+    const ca = await loadAgentCertificateAuthority(pki);
+
+    const telemetry = new ServerTelemetry();
+    const policy = new PolicyCache(pool);
+    const hints = new TaskHints(pool);
+    await Promise.all([policy.reload(), hints.reload()]);
+    hints.startPruning();
+    cleanups.push(() => hints.stop());
+    const listener = new NotificationListener(databaseUrl, () => {
+      void policy.reload().catch(() => {});
+      void hints.reload().catch(() => {});
+    });
+    listener.on(CHANNELS.policy, () => void policy.reload().catch(() => {}));
+    listener.on(CHANNELS.tasks, (taskId) => void hints.addTask(taskId).catch(() => {}));
+    await listener.start();
+    cleanups.push(() => listener.stop());
+
+    const committer = new GroupCommitter(pool, {
+      ...options.groupCommit,
+      agentsWithTasks: hints.agents,
+      onFlushed: ({ size, ms, logsStored }) => telemetry.flushed(size, ms, logsStored),
+    });
+    const governor = new LoadGovernor({ baseIntervalSeconds: options.intervalSeconds ?? 600 });
+    const sampler = setInterval(() => governor.sample(committer.busyMs, committer.slots), 1_000);
+    sampler.unref();
+    cleanups.push(() => clearInterval(sampler));
+    const guard = new OverloadGuard(options.maxEventLoopDelayMs ?? 250);
+    guard.start();
+    cleanups.push(() => guard.stop());
+    const enrollment = new EnrollmentService(pool, ca);
+
+    const tls = { key: pki.serverKeyPem, cert: pki.serverCertPem, minVersion: 'TLSv1.2' as const };
+    const agentApp = fastify({
+      schemaController: STRICT_BODY_COERCED_QUERY,
+      http2: true,
+      https: {
+        ...tls,
+        allowHTTP1: true,
+        ca: [pki.caCertPem],
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      bodyLimit: MAX_BODY_BYTES,
+      logger: false,
+      return503OnClosing: true,
+    }) as unknown as FastifyInstance;
+    const onInternalError = (error: Error) =>
+      log(`internal error: ${error.stack ?? error.message}`);
+    installErrorHandler(agentApp, onInternalError);
+    await installOpenApi(agentApp, {
+      title: 'smc-kit agent plane',
+      description: 'Wire protocol v1: enrollment and replication over mutual TLS + HTTP/2',
+      path: '/v1/openapi.json',
+    });
+    registerEnrollRoute(agentApp, { enrollment, telemetry });
+    registerReplicateRoute(agentApp, {
+      committer,
+      governor,
+      guard,
+      policy,
+      telemetry,
+      jitterFraction: 0.1,
+    });
+    if (options.noopRoute) registerNoopRoute(agentApp);
+
+    const consoleApp = fastify({
+      https: tls,
+      schemaController: STRICT_BODY_COERCED_QUERY,
+      logger: false,
+    }) as unknown as FastifyInstance;
+    installErrorHandler(consoleApp, onInternalError);
+    installBearerAuth(consoleApp, pki.adminToken);
+    await installOpenApi(consoleApp, {
+      title: 'smc-kit console API',
+      description: 'Computers, tasks, policy, clones, enrollment tokens, stats',
+      path: '/openapi.json',
+      bearer: true,
+    });
+    registerConsoleRoutes(consoleApp, { pool, enrollment, committer, governor, telemetry });
+
+    const sockets = trackSockets([agentApp, consoleApp]);
+    await agentApp.listen({ host, port: options.agentPort ?? 2222 });
+    await consoleApp.listen({ host, port: options.consolePort ?? 2223 });
+    cleanups.push(async () => {
+      // Idle keep-alive and HTTP/2 sessions would hold close() open for minutes: give open
+      // streams a moment after GOAWAY, then cut what is left.
+      const force = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, 1_000);
+      await Promise.all([agentApp.close(), consoleApp.close()]);
+      clearTimeout(force);
+    });
+
+    const retention = setInterval(() => void applyRetention(pool).catch(() => {}), 10 * 60_000);
+    retention.unref();
+    cleanups.push(() => clearInterval(retention));
+
+    const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+    const portOf = (app: FastifyInstance) => (app.server.address() as { port: number }).port;
+    let closing: Promise<void> | null = null;
+    return {
+      agentUrl: `https://${urlHost}:${portOf(agentApp)}`,
+      consoleUrl: `https://${urlHost}:${portOf(consoleApp)}`,
+      caFile: pki.files.caFile,
+      adminTokenFile: pki.files.adminTokenFile,
+      adminToken: pki.adminToken,
+      caCertPem: pki.caCertPem,
+      databaseUrl,
+      pool,
+      close: () => {
+        closing ??= (async () => {
+          // Answer everything already accepted before the listeners and the database go.
+          await committer.drain();
+          await cleanup();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await cleanup().catch(() => {});
+    throw error;
+  }
+}
+
+function trackSockets(apps: readonly FastifyInstance[]): Set<Socket> {
+  const sockets = new Set<Socket>();
+  for (const app of apps) {
+    app.server.on('secureConnection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+  }
+  return sockets;
+}

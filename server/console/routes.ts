@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import type { Static } from 'typebox';
+import {
+  CreateEnrollmentTokenRequest,
+  EnrollmentTokenResponse,
+  LogAuditRequest,
+  LogAuditResponse,
+  StatsResponse,
+} from '../../protocol/index.js';
+import { CHANNELS, notify } from '../cache/notifications.js';
+import type { EnrollmentService } from '../enrollment/enrollment-service.js';
+import { ApiError } from '../http/errors.js';
+import type { GroupCommitter } from '../ingest/group-commit.js';
+import type { LoadGovernor } from '../ingest/load-governor.js';
+import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
+import {
+  ComputerQuery,
+  CreateTaskRequest,
+  IdParams,
+  PutPolicyRequest,
+  ResolveCloneRequest,
+} from './schemas.js';
+
+export interface ConsoleDeps {
+  readonly pool: pg.Pool;
+  readonly enrollment: EnrollmentService;
+  readonly committer: GroupCommitter;
+  readonly governor: LoadGovernor;
+  readonly telemetry: ServerTelemetry;
+}
+
+/** The console API: what admins, scripts, the simulator's --verify and the web console call. */
+export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
+  const { pool } = deps;
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', deps.telemetry.registry.contentType);
+    return deps.telemetry.registry.metrics();
+  });
+
+  app.post<{ Body: Static<typeof CreateEnrollmentTokenRequest> }>(
+    '/api/enrollment-tokens',
+    { schema: { body: CreateEnrollmentTokenRequest, response: { 200: EnrollmentTokenResponse } } },
+    async (request) => deps.enrollment.createToken(request.body.uses, request.body.ttlSeconds),
+  );
+
+  app.get<{ Querystring: Static<typeof ComputerQuery> }>(
+    '/api/computers',
+    { schema: { querystring: ComputerQuery } },
+    async (request) => {
+      const q = request.query;
+      const page = q.page ?? 1;
+      const pageSize = q.pageSize ?? 50;
+      const where: string[] = [];
+      const values: unknown[] = [];
+      const add = (sql: string, value: unknown) => {
+        values.push(value);
+        where.push(sql.replace('?', `$${values.length}`));
+      };
+      if (q.status) add('c.protection = ?', q.status);
+      if (q.os) add('c.os_family = ?', q.os);
+      if (q.hostname)
+        add(
+          "c.hostname ILIKE ? || '%'",
+          q.hostname.replace(/[\\%_]/g, (m) => `\\${m}`),
+        );
+      if (q.clone !== undefined) {
+        where.push(
+          `${q.clone ? '' : 'NOT '}EXISTS (SELECT 1 FROM clone_questions q WHERE q.agent_id = c.agent_id AND q.resolution IS NULL)`,
+        );
+      }
+      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const total = await pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM computers c ${filter}`,
+        values,
+      );
+      const items = await pool.query(
+        `SELECT c.agent_id AS "agentId", c.hostname, c.os_family AS "osFamily", c.os_name AS "osName",
+                c.protection, c.group_name AS "group", s.last_seen AS "lastSeen", s.logs_through AS "logsThrough",
+                EXISTS (SELECT 1 FROM clone_questions q WHERE q.agent_id = c.agent_id AND q.resolution IS NULL) AS "cloneQuestion"
+         FROM computers c LEFT JOIN agent_state s USING (agent_id) ${filter}
+         ORDER BY c.hostname, c.agent_id LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+        values,
+      );
+      return { total: total.rows[0]?.n ?? 0, page, pageSize, items: items.rows };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/computers/:id',
+    { schema: { params: IdParams } },
+    async (request) => {
+      const id = request.params.id;
+      const computer = await pool.query(
+        `SELECT c.*, s.last_seen, s.logs_through, s.replications FROM computers c
+       LEFT JOIN agent_state s USING (agent_id) WHERE c.agent_id = $1`,
+        [id],
+      );
+      if (computer.rowCount === 0) throw new ApiError('SMC_NOT_FOUND', `no computer ${id}`, '/id');
+      const [inventory, logs] = await Promise.all([
+        pool.query(
+          'SELECT hash, hardware, software, updated_at FROM inventories WHERE agent_id = $1',
+          [id],
+        ),
+        pool.query(
+          'SELECT seq, type, time, data FROM logs WHERE agent_id = $1 ORDER BY seq DESC LIMIT 50',
+          [id],
+        ),
+      ]);
+      return {
+        computer: computer.rows[0],
+        inventory: inventory.rows[0] ?? null,
+        latestLogs: logs.rows,
+      };
+    },
+  );
+
+  app.post<{ Body: Static<typeof CreateTaskRequest> }>(
+    '/api/tasks',
+    { schema: { body: CreateTaskRequest } },
+    async (request) => {
+      const { type, params = {}, agentIds, all } = request.body;
+      if (Boolean(all) === Boolean(agentIds)) {
+        throw new ApiError(
+          'SMC_BAD_BODY',
+          '/agentIds give either agentIds or all: true',
+          '/agentIds',
+        );
+      }
+      const id = randomUUID();
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          'INSERT INTO tasks (id, type, params, target_all) VALUES ($1, $2, $3, $4)',
+          [id, type, params, Boolean(all)],
+        );
+        const targets = all
+          ? await client.query(
+              'INSERT INTO task_targets (agent_id, task_id) SELECT agent_id, $1::uuid FROM computers',
+              [id],
+            )
+          : await client.query(
+              'INSERT INTO task_targets (agent_id, task_id) SELECT DISTINCT unnest($2::uuid[]), $1::uuid',
+              [id, agentIds],
+            );
+        await notify(client, CHANNELS.tasks, id);
+        await client.query('COMMIT');
+        return { id, type, targets: targets.rowCount ?? 0 };
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  );
+
+  app.get('/api/tasks', async () => {
+    const { rows } = await pool.query(
+      `SELECT t.id, t.type, t.created_at AS "createdAt", ${COUNTS} FROM tasks t
+       LEFT JOIN task_targets tt ON tt.task_id = t.id GROUP BY t.id ORDER BY t.created_at DESC LIMIT 100`,
+    );
+    return { items: rows };
+  });
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/tasks/:id',
+    { schema: { params: IdParams } },
+    async (request) => {
+      const { rows } = await pool.query(
+        `SELECT t.id, t.type, t.params, t.created_at AS "createdAt", ${COUNTS} FROM tasks t
+       LEFT JOIN task_targets tt ON tt.task_id = t.id WHERE t.id = $1 GROUP BY t.id`,
+        [request.params.id],
+      );
+      if (!rows[0]) throw new ApiError('SMC_NOT_FOUND', `no task ${request.params.id}`, '/id');
+      return rows[0];
+    },
+  );
+
+  app.get('/api/policy', async () => {
+    const { rows } = await pool.query(
+      'SELECT version, settings, updated_at AS "updatedAt" FROM policy',
+    );
+    return rows[0] ?? { version: 0, settings: {}, updatedAt: null };
+  });
+
+  app.put<{ Body: Static<typeof PutPolicyRequest> }>(
+    '/api/policy',
+    { schema: { body: PutPolicyRequest } },
+    async (request) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const { rows } = await client.query<{ version: number }>(
+          `INSERT INTO policy (singleton, version, settings) VALUES (true, 1, $1)
+           ON CONFLICT (singleton) DO UPDATE SET version = policy.version + 1, settings = EXCLUDED.settings, updated_at = now()
+           RETURNING version`,
+          [request.body.settings],
+        );
+        await notify(client, CHANNELS.policy, String(rows[0]?.version));
+        await client.query('COMMIT');
+        return { version: rows[0]?.version };
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  );
+
+  app.get('/api/clones', async () => {
+    const { rows } = await pool.query(
+      `SELECT id, agent_id AS "agentId", hostname, known_fingerprint AS "knownFingerprint",
+              new_fingerprint AS "newFingerprint", created_at AS "createdAt", resolution, resolved_at AS "resolvedAt"
+       FROM clone_questions ORDER BY resolution IS NULL DESC, created_at DESC LIMIT 500`,
+    );
+    return { items: rows };
+  });
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof ResolveCloneRequest> }>(
+    '/api/clones/:id/resolve',
+    { schema: { params: IdParams, body: ResolveCloneRequest } },
+    async (request) => resolveClone(pool, request.params.id, request.body.resolution),
+  );
+
+  app.get('/api/stats', { schema: { response: { 200: StatsResponse } } }, async () => {
+    const { rows } = await pool.query<{ computers: number; clones: number }>(
+      `SELECT (SELECT count(*)::int FROM computers) AS computers,
+              (SELECT count(*)::int FROM clone_questions WHERE resolution IS NULL) AS clones`,
+    );
+    const g = deps.governor;
+    return {
+      computers: rows[0]?.computers ?? 0,
+      replicationsPerSecond: deps.telemetry.ratePerSecond(),
+      totals: deps.telemetry.totals,
+      queueDepth: deps.committer.depth,
+      interval: {
+        baseSeconds: g.baseIntervalSeconds,
+        currentSeconds: g.intervalSeconds,
+        stretch: g.stretch,
+      },
+      cloneQuestionsOpen: rows[0]?.clones ?? 0,
+    };
+  });
+
+  app.post<{ Body: Static<typeof LogAuditRequest> }>(
+    '/api/log-audit',
+    {
+      schema: { body: LogAuditRequest, response: { 200: LogAuditResponse } },
+      bodyLimit: 4 * 1024 * 1024,
+    },
+    async (request) => {
+      const agents = request.body.agents;
+      const { rows } = await pool.query<{ agent_id: string; stored: number }>(
+        `SELECT x.agent_id, (SELECT count(*)::int FROM logs l WHERE l.agent_id = x.agent_id AND l.seq <= x.through) AS stored
+         FROM unnest($1::uuid[], $2::bigint[]) AS x(agent_id, through)`,
+        [agents.map((a) => a.agentId), agents.map((a) => a.through)],
+      );
+      return { agents: rows.map((r) => ({ agentId: r.agent_id, stored: r.stored })) };
+    },
+  );
+}
+
+const COUNTS = `count(tt.*) FILTER (WHERE tt.state = 'pending')::int AS pending,
+  count(tt.*) FILTER (WHERE tt.state = 'delivered')::int AS delivered,
+  count(tt.*) FILTER (WHERE tt.state = 'done')::int AS done,
+  count(tt.*) FILTER (WHERE tt.state = 'failed')::int AS failed`;
+
+async function resolveClone(pool: pg.Pool, id: string, resolution: string) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{
+      agent_id: string;
+      new_fingerprint: string;
+      resolution: string | null;
+    }>(
+      'SELECT agent_id, new_fingerprint, resolution FROM clone_questions WHERE id = $1 FOR UPDATE',
+      [id],
+    );
+    const question = rows[0];
+    if (!question) throw new ApiError('SMC_NOT_FOUND', `no clone question ${id}`, '/id');
+    if (question.resolution)
+      throw new ApiError(
+        'SMC_CONFLICT',
+        `clone question ${id} was answered: ${question.resolution}`,
+      );
+    await client.query(
+      'UPDATE clone_questions SET resolution = $2, resolved_at = now() WHERE id = $1',
+      [id, resolution],
+    );
+    const effects: Record<string, string> = {
+      'match-existing': `UPDATE computers SET clone_policy = 'match', known_fingerprints = array_append(known_fingerprints, $2) WHERE agent_id = $1`,
+      'accept-hardware-change': `UPDATE computers SET fingerprint = $2, known_fingerprints = '{}' WHERE agent_id = $1`,
+      'create-new': `UPDATE computers SET clone_policy = 'create-new' WHERE agent_id = $1 AND $2::text IS NOT NULL`,
+    };
+    const effect = effects[resolution];
+    if (effect) await client.query(effect, [question.agent_id, question.new_fingerprint]);
+    await client.query('COMMIT');
+    return { id, resolution };
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}

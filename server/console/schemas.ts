@@ -1,0 +1,54 @@
+import { Type } from 'typebox';
+import { FreeObject, TaskType, Uuid } from '../../protocol/index.js';
+
+/** Console-only route schemas (the contract for the web console and API clients). */
+const strict = { additionalProperties: false } as const;
+
+export const IdParams = Type.Object({ id: Uuid }, strict);
+
+export const ComputerQuery = Type.Object(
+  {
+    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+    status: Type.Optional(
+      Type.Union([Type.Literal('ok'), Type.Literal('warning'), Type.Literal('critical')]),
+    ),
+    os: Type.Optional(
+      Type.Union([Type.Literal('windows'), Type.Literal('macos'), Type.Literal('linux')]),
+    ),
+    clone: Type.Optional(Type.Boolean()),
+    hostname: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+  },
+  strict,
+);
+
+export const CreateTaskRequest = Type.Object(
+  {
+    type: TaskType,
+    params: Type.Optional(FreeObject),
+    /** Agents to run it on; omit and set `all` for every known computer. */
+    agentIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100_000 })),
+    all: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+
+export const PutPolicyRequest = Type.Object({ settings: FreeObject }, strict);
+
+export const CLONE_RESOLUTIONS = [
+  'match-existing',
+  'create-new',
+  'create-new-once',
+  'accept-hardware-change',
+] as const;
+
+export const ResolveCloneRequest = Type.Object(
+  {
+    /**
+     * The guide's four answers: always match the existing computer (VDI), always create a new
+     * computer, create a new one this once, or accept the hardware change.
+     */
+    resolution: Type.Union(CLONE_RESOLUTIONS.map((r) => Type.Literal(r))),
+  },
+  strict,
+);

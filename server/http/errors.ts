@@ -1,0 +1,68 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { PROTOCOL_ERRORS, type ProtocolErrorCode } from '../../protocol/index.js';
+
+/** An error a route throws on purpose; the handler turns it into the catalogue's body. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ProtocolErrorCode,
+    message: string,
+    readonly field?: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
+  const { status } = PROTOCOL_ERRORS[error.code];
+  if (error.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  return reply.code(status).send({
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.field ? { field: error.field } : {}),
+    },
+  });
+}
+
+/**
+ * Every error leaves as `{ error: { code, message, field? } }`: schema failures name the
+ * field (JSON pointer), oversized bodies are 413, anything unexpected is a 500 without
+ * internals.
+ */
+export function installErrorHandler(
+  app: FastifyInstance,
+  onInternalError: (error: Error) => void = () => {},
+): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof ApiError) return sendError(reply, error);
+    if (error.validation) {
+      const first = error.validation[0];
+      const field = first
+        ? `${first.instancePath || ''}${first.keyword === 'required' ? `/${(first.params as { missingProperty?: string }).missingProperty}` : ''}${first.keyword === 'additionalProperties' ? `/${(first.params as { additionalProperty?: string }).additionalProperty}` : ''}` ||
+          '/'
+        : '/';
+      const what =
+        first?.keyword === 'additionalProperties'
+          ? 'is not a known field'
+          : (first?.message ?? 'is invalid');
+      return sendError(reply, new ApiError('SMC_BAD_BODY', `${field} ${what}`, field));
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, new ApiError('SMC_TOO_LARGE', error.message));
+    }
+    if (
+      error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+      error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      error.statusCode === 400
+    ) {
+      return sendError(reply, new ApiError('SMC_BAD_BODY', error.message, '/'));
+    }
+    onInternalError(error);
+    return sendError(reply, new ApiError('SMC_INTERNAL', 'internal error'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(reply, new ApiError('SMC_NOT_FOUND', `no route ${request.method} ${request.url}`)),
+  );
+}

@@ -1,0 +1,311 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { type AgentTask, MAX_TASKS_PER_RESPONSE } from '../../protocol/index.js';
+import type { QueuedReplication, StoredReplication } from './types.js';
+
+const MAX_TASKS = MAX_TASKS_PER_RESPONSE;
+
+/**
+ * Stores one batch of replications in one transaction with a handful of set-based statements,
+ * whatever the batch size. Rows are sorted by agent id in every statement so concurrent
+ * batches lock rows in the same order and cannot deadlock. The caller guarantees at most one
+ * replication per agent in a batch.
+ */
+export async function flushBatch(
+  client: pg.PoolClient,
+  batch: readonly QueuedReplication[],
+  options: { agentsWithTasks: ReadonlySet<string>; redeliverAfterSeconds: number },
+): Promise<Map<string, StoredReplication>> {
+  const items = [...batch].sort((a, b) =>
+    a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0,
+  );
+  const ids = items.map((r) => r.agentId);
+
+  await client.query('BEGIN');
+  try {
+    const known = await client.query<{
+      agent_id: string;
+      fingerprint: string;
+      known_fingerprints: string[];
+      clone_policy: string | null;
+      inventory_hash: string | null;
+    }>({
+      name: 'smc-known-computers',
+      text: `SELECT agent_id, fingerprint, known_fingerprints, clone_policy, inventory_hash
+             FROM computers WHERE agent_id = ANY($1::uuid[])`,
+      values: [ids],
+    });
+    const existing = new Map(known.rows.map((r) => [r.agent_id, r]));
+
+    const clones: {
+      agentId: string;
+      known: string;
+      fresh: string;
+      hostname: string;
+      resolution: string | null;
+    }[] = [];
+    const inventories: { agent_id: string; hash: string; hardware: unknown; software: unknown }[] =
+      [];
+    for (const { agentId, body } of items) {
+      const row = existing.get(agentId);
+      const fingerprint = body.agent.fingerprint;
+      // clone_policy 'match' is the guide's "always match the existing computer" (VDI).
+      if (
+        row &&
+        row.clone_policy !== 'match' &&
+        row.fingerprint !== fingerprint &&
+        !row.known_fingerprints.includes(fingerprint)
+      ) {
+        clones.push({
+          agentId,
+          known: row.fingerprint,
+          fresh: fingerprint,
+          hostname: body.agent.hostname,
+          // "Always create a new computer" answers every later clone of this agent at once.
+          resolution: row.clone_policy === 'create-new' ? 'create-new' : null,
+        });
+      }
+      const inv = body.inventory;
+      if (
+        inv &&
+        (inv.hardware !== undefined || inv.software !== undefined) &&
+        inv.hash !== row?.inventory_hash
+      ) {
+        inventories.push({
+          agent_id: agentId,
+          hash: inv.hash,
+          hardware: inv.hardware ?? null,
+          software: inv.software ?? null,
+        });
+      }
+    }
+
+    // Identity and status: written only when something changed, so steady replications
+    // leave `computers` (and its console indexes) alone.
+    await client.query({
+      name: 'smc-upsert-computers',
+      text: `INSERT INTO computers AS c (agent_id, hostname, os_family, os_name, os_version, agent_version,
+               fingerprint, protection, modules_version, last_update, uptime_seconds, policy_version, inventory_hash)
+             SELECT agent_id, hostname, os_family, os_name, os_version, agent_version, fingerprint, protection,
+                    modules_version, last_update, 0, policy_version, inventory_hash
+             FROM json_to_recordset($1::json) AS x(agent_id uuid, hostname text, os_family text, os_name text,
+               os_version text, agent_version text, fingerprint text, protection text, modules_version text,
+               last_update timestamptz, policy_version integer, inventory_hash text)
+             ON CONFLICT (agent_id) DO UPDATE SET
+               hostname = EXCLUDED.hostname, os_family = EXCLUDED.os_family, os_name = EXCLUDED.os_name,
+               os_version = EXCLUDED.os_version, agent_version = EXCLUDED.agent_version,
+               protection = EXCLUDED.protection, modules_version = EXCLUDED.modules_version,
+               last_update = EXCLUDED.last_update, policy_version = EXCLUDED.policy_version,
+               inventory_hash = COALESCE(EXCLUDED.inventory_hash, c.inventory_hash)
+             WHERE (c.hostname, c.os_family, c.os_name, c.os_version, c.agent_version, c.protection,
+                    c.modules_version, c.last_update, c.policy_version, c.inventory_hash)
+               IS DISTINCT FROM (EXCLUDED.hostname, EXCLUDED.os_family, EXCLUDED.os_name, EXCLUDED.os_version,
+                    EXCLUDED.agent_version, EXCLUDED.protection, EXCLUDED.modules_version, EXCLUDED.last_update,
+                    EXCLUDED.policy_version, COALESCE(EXCLUDED.inventory_hash, c.inventory_hash))`,
+      values: [
+        JSON.stringify(
+          items.map(({ agentId, body }) => ({
+            agent_id: agentId,
+            hostname: body.agent.hostname,
+            os_family: body.agent.os.family,
+            os_name: body.agent.os.name,
+            os_version: body.agent.os.version,
+            agent_version: body.agent.version,
+            fingerprint: body.agent.fingerprint,
+            protection: body.status.protection,
+            modules_version: body.status.modulesVersion,
+            last_update: body.status.lastUpdate,
+            policy_version: body.policyVersion,
+            // Only a full inventory moves the stored hash; a hash alone is a "no change" note.
+            inventory_hash: inventories.some((i) => i.agent_id === agentId)
+              ? body.inventory?.hash
+              : null,
+          })),
+        ),
+      ],
+    });
+
+    // Logs: one JSON document for the whole batch; PostgreSQL unpacks it in C.
+    const logRows: { a: string; s: number; t: string; at: string; d: unknown }[] = [];
+    const runs = new Map<string, { first: number; last: number }>();
+    for (const { agentId, body } of items) {
+      if (body.logs.length === 0) continue;
+      const seqs = body.logs.map((l) => l.seq).sort((a, b) => a - b);
+      // The contiguous run from the lowest seq: only it can advance the ack.
+      let last = seqs[0] as number;
+      for (const s of seqs) if (s === last + 1) last = s;
+      runs.set(agentId, { first: seqs[0] as number, last });
+      for (const log of body.logs)
+        logRows.push({ a: agentId, s: log.seq, t: log.type, at: log.time, d: log.data });
+    }
+    const storedPerAgent = new Map<string, number>();
+    if (logRows.length > 0) {
+      const inserted = await client.query<{ agent_id: string; n: number }>({
+        name: 'smc-insert-logs',
+        text: `WITH ins AS (
+                 INSERT INTO logs (agent_id, seq, type, time, data)
+                 SELECT a, s, t, at, d::jsonb FROM json_to_recordset($1::json) AS x(a uuid, s bigint, t text, at timestamptz, d json)
+                 ORDER BY a, s
+                 ON CONFLICT (agent_id, seq) DO NOTHING
+                 RETURNING agent_id)
+               SELECT agent_id, count(*)::int AS n FROM ins GROUP BY agent_id`,
+        values: [JSON.stringify(logRows)],
+      });
+      for (const r of inserted.rows) storedPerAgent.set(r.agent_id, r.n);
+    }
+
+    // The hot row: last seen and the ack position. A run advances the ack only when it starts
+    // at or below the committed position + 1, so a gap never moves it.
+    await client.query({
+      name: 'smc-insert-agent-state',
+      text: `INSERT INTO agent_state (agent_id, last_seen) SELECT unnest($1::uuid[]), now()
+             ON CONFLICT (agent_id) DO NOTHING`,
+      values: [ids],
+    });
+    const state = await client.query<{ agent_id: string; logs_through: number }>({
+      name: 'smc-advance-agent-state',
+      text: `UPDATE agent_state AS s SET
+               last_seen = now(),
+               replications = s.replications + 1,
+               logs_through = CASE WHEN x.first_seq <= s.logs_through + 1 AND x.last_seq > s.logs_through
+                                   THEN x.last_seq ELSE s.logs_through END
+             FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS x(id, first_seq, last_seq)
+             WHERE s.agent_id = x.id
+             RETURNING s.agent_id, s.logs_through`,
+      values: [
+        ids,
+        ids.map((id) => runs.get(id)?.first ?? 0),
+        ids.map((id) => runs.get(id)?.last ?? 0),
+      ],
+    });
+    const logsThrough = new Map(state.rows.map((r) => [r.agent_id, r.logs_through]));
+
+    if (inventories.length > 0) {
+      await client.query({
+        name: 'smc-upsert-inventories',
+        text: `INSERT INTO inventories AS i (agent_id, hash, hardware, software, updated_at)
+               SELECT agent_id, hash, hardware::jsonb, software::jsonb, now()
+               FROM json_to_recordset($1::json) AS x(agent_id uuid, hash text, hardware json, software json)
+               ORDER BY agent_id
+               ON CONFLICT (agent_id) DO UPDATE SET hash = EXCLUDED.hash, hardware = EXCLUDED.hardware,
+                 software = EXCLUDED.software, updated_at = now()`,
+        values: [JSON.stringify(inventories)],
+      });
+    }
+
+    const results = items.flatMap(({ agentId, body }) =>
+      body.taskResults.map((r) => ({
+        agent_id: agentId,
+        task_id: r.taskId,
+        state: r.state,
+        at: r.time,
+        detail: r.detail ?? null,
+      })),
+    );
+    if (results.length > 0) {
+      await client.query({
+        name: 'smc-task-results',
+        text: `UPDATE task_targets AS t SET state = x.state, finished_at = x.at, detail = x.detail
+               FROM json_to_recordset($1::json) AS x(agent_id uuid, task_id uuid, state text, at timestamptz, detail text)
+               WHERE t.agent_id = x.agent_id AND t.task_id = x.task_id AND t.state IN ('pending', 'delivered')`,
+        values: [JSON.stringify(results)],
+      });
+    }
+
+    // Tasks: only agents the in-memory hints name are asked; a claim marks them delivered in
+    // this transaction, and a task not finished after redeliverAfter is offered again.
+    const tasks = new Map<string, AgentTask[]>();
+    const hinted = ids.filter((id) => options.agentsWithTasks.has(id));
+    if (hinted.length > 0) {
+      const claimed = await client.query<{
+        agent_id: string;
+        id: string;
+        type: AgentTask['type'];
+        params: Record<string, unknown>;
+      }>({
+        name: 'smc-claim-tasks',
+        text: `WITH due AS (
+                 SELECT agent_id, task_id FROM (
+                   SELECT agent_id, task_id, row_number() OVER (PARTITION BY agent_id ORDER BY task_id) AS n
+                   FROM task_targets
+                   WHERE agent_id = ANY($1::uuid[])
+                     AND (state = 'pending' OR (state = 'delivered' AND delivered_at < now() - make_interval(secs => $2)))
+                 ) ranked WHERE n <= $3)
+               UPDATE task_targets AS t SET state = 'delivered', delivered_at = now()
+               FROM due, tasks
+               WHERE t.agent_id = due.agent_id AND t.task_id = due.task_id AND tasks.id = t.task_id
+               RETURNING t.agent_id, tasks.id, tasks.type, tasks.params`,
+        values: [hinted, options.redeliverAfterSeconds, MAX_TASKS],
+      });
+      for (const row of claimed.rows) {
+        const list = tasks.get(row.agent_id) ?? [];
+        list.push({ id: row.id, type: row.type, params: row.params });
+        tasks.set(row.agent_id, list);
+      }
+    }
+
+    const cloneAnswers = new Map<string, StoredReplication['clone']>();
+    if (clones.length > 0) {
+      await client.query({
+        name: 'smc-open-clone-questions',
+        // One question per agent and fingerprint, ever: an answered one is not asked again.
+        text: `INSERT INTO clone_questions (id, agent_id, known_fingerprint, new_fingerprint, hostname, resolution, resolved_at)
+               SELECT id, agent_id, known, fresh, hostname, resolution, CASE WHEN resolution IS NULL THEN NULL ELSE now() END
+               FROM json_to_recordset($1::json) AS x(id uuid, agent_id uuid, known text, fresh text, hostname text, resolution text)
+               WHERE NOT EXISTS (SELECT 1 FROM clone_questions q WHERE q.agent_id = x.agent_id AND q.new_fingerprint = x.fresh)
+               ON CONFLICT DO NOTHING`,
+        values: [
+          JSON.stringify(
+            clones.map((c) => ({
+              id: randomUUID(),
+              agent_id: c.agentId,
+              known: c.known,
+              fresh: c.fresh,
+              hostname: c.hostname,
+              resolution: c.resolution,
+            })),
+          ),
+        ],
+      });
+      const questions = await client.query<{
+        id: string;
+        agent_id: string;
+        resolution: string | null;
+      }>({
+        name: 'smc-clone-questions',
+        text: `SELECT DISTINCT ON (q.agent_id) q.id, q.agent_id, q.resolution
+               FROM clone_questions q JOIN unnest($1::uuid[], $2::text[]) AS x(agent_id, fp)
+                 ON q.agent_id = x.agent_id AND q.new_fingerprint = x.fp
+               ORDER BY q.agent_id, q.created_at DESC`,
+        values: [clones.map((c) => c.agentId), clones.map((c) => c.fresh)],
+      });
+      for (const q of questions.rows) {
+        const reenroll = q.resolution === 'create-new' || q.resolution === 'create-new-once';
+        cloneAnswers.set(q.agent_id, {
+          questionId: q.id,
+          reason: reenroll
+            ? 'an admin chose a new computer for this hardware: enroll again for a new identity'
+            : 'this agent id replicated with another hardware fingerprint; waiting for an admin to decide',
+          action: reenroll ? 're-enroll' : 'wait',
+        });
+      }
+    }
+
+    await client.query('COMMIT');
+
+    const stored = new Map<string, StoredReplication>();
+    for (const id of ids) {
+      const clone = cloneAnswers.get(id);
+      stored.set(id, {
+        logsThrough: logsThrough.get(id) ?? 0,
+        tasks: tasks.get(id) ?? [],
+        logsStored: storedPerAgent.get(id) ?? 0,
+        ...(clone ? { clone } : {}),
+      });
+    }
+    return stored;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  }
+}

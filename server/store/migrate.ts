@@ -1,0 +1,58 @@
+import type pg from 'pg';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+/** Any constant works; it only has to be the same in every smc process. */
+const MIGRATION_LOCK_KEY = 0x534d43; // "SMC"
+
+export interface MigrationReport {
+  readonly applied: readonly string[];
+  readonly current: number;
+}
+
+/**
+ * Applies pending migrations, each in its own transaction. An advisory lock makes two servers
+ * starting together on one database take turns instead of racing.
+ */
+export async function migrate(
+  pool: pg.Pool,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationReport> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query(`CREATE TABLE IF NOT EXISTS smc_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM smc_migrations');
+    const done = new Set(rows.map((r) => r.version));
+    const known = new Set(migrations.map((m) => m.version));
+    const unknown = [...done].filter((v) => !known.has(v));
+    if (unknown.length > 0) {
+      throw new Error(
+        `the database has migrations this smc-kit does not know (${unknown.join(', ')}); it was migrated by a newer version`,
+      );
+    }
+    const applied: string[] = [];
+    for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (done.has(migration.version)) continue;
+      await client.query('BEGIN');
+      try {
+        await client.query(migration.sql);
+        await client.query('INSERT INTO smc_migrations (version, name) VALUES ($1, $2)', [
+          migration.version,
+          migration.name,
+        ]);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK');
+        throw new Error(
+          `migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`,
+        );
+      }
+      applied.push(`${migration.version}-${migration.name}`);
+    }
+    return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
+    client.release();
+  }
+}

@@ -1,0 +1,11 @@
+import * as initial from './001-initial.js';
+
+export interface Migration {
+  /** Increasing integer; applied in order, each once. */
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** Every migration, in order. Append only: never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial.sql }];

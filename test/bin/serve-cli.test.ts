@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import https from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ReadyFile } from '../../protocol/index.js';
+import { freshDatabase } from '../support/database.js';
+import { runSmc, SMC_BIN } from './run-cli.js';
+
+function get(url: string, ca: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+describe('smc serve (built binary)', () => {
+  it('writes the ready file, serves with a CA that verifies, makes tokens, and stops cleanly on SIGTERM', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'smc-serve-'));
+    const readyFile = path.join(dir, 'ready.json');
+    const child = spawn(
+      process.execPath,
+      [
+        SMC_BIN,
+        'serve',
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--database-url',
+        await freshDatabase('serve'),
+        '--agent-port',
+        '0',
+        '--console-port',
+        '0',
+        '--hostname',
+        'smc.example.test',
+        '--ready-file',
+        readyFile,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    let ready: ReadyFile | undefined;
+    for (let i = 0; i < 150 && !ready; i++) {
+      ready = await readFile(readyFile, 'utf8').then(
+        (t) => JSON.parse(t) as ReadyFile,
+        () => undefined,
+      );
+      if (!ready) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ready, stderr).toBeDefined();
+    if (!ready) return;
+    expect(ready.pid).toBe(child.pid);
+    expect((await stat(ready.adminTokenFile)).mode & 0o777).toBe(0o600);
+
+    // The CA file verifies the server certificate on the listen address (curl --cacert works).
+    const ca = await readFile(ready.caFile, 'utf8');
+    expect(await get(`${ready.consoleUrl}/healthz`, ca)).toEqual({
+      status: 200,
+      body: '{"ok":true}',
+    });
+    expect((await get(`${ready.consoleUrl}/api/stats`, ca)).status).toBe(401);
+
+    const token = runSmc([
+      'admin',
+      'enrollment-token',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--console-url',
+      ready.consoleUrl,
+      '--uses',
+      '3',
+      '--ttl',
+      '10m',
+      '--json',
+    ]);
+    expect(token.stderr).toBe('');
+    expect(JSON.parse(token.stdout)).toMatchObject({
+      uses: 3,
+      token: expect.stringMatching(/^smc_/),
+    });
+
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/SIGTERM: finishing in-flight replications/);
+  });
+
+  it('rejects bad flags with exit 2', () => {
+    expect(runSmc(['serve', '--agent-port', 'http'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/--agent-port/),
+    });
+    expect(runSmc(['serve', '--interval', 'soon'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/--interval/),
+    });
+    expect(runSmc(['admin', 'enrollment-token', '--uses', '0'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/--uses/),
+    });
+    const noServer = runSmc(['admin', 'enrollment-token', '--data-dir', '/nonexistent-smc']);
+    expect(noServer.status).toBe(1);
+    expect(noServer.stderr).toMatch(/cannot read the admin token/);
+  });
+});

@@ -1,0 +1,57 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../server/store/migrate.js';
+import { createPool } from '../../server/store/pool.js';
+import { applyRetention } from '../../server/store/retention.js';
+import { freshDatabase } from '../support/database.js';
+
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  pool = createPool(await freshDatabase('store'));
+});
+afterAll(() => pool.end());
+
+describe('migrations', () => {
+  it('apply once, concurrently safe, and refuse a database from a newer version', async () => {
+    const [a, b] = await Promise.all([migrate(pool), migrate(pool)]);
+    expect([...a.applied, ...b.applied]).toEqual(['1-initial']);
+    expect((await migrate(pool)).applied).toEqual([]);
+    await pool.query("INSERT INTO smc_migrations (version, name) VALUES (999, 'future')");
+    await expect(migrate(pool)).rejects.toThrow(/newer version/);
+    await pool.query('DELETE FROM smc_migrations WHERE version = 999');
+  });
+
+  it('roll back a failing migration and name it', async () => {
+    const bad = [
+      { version: 1, name: 'initial', sql: '' },
+      { version: 2, name: 'broken', sql: 'CREATE TABLE x (; ' },
+    ];
+    await expect(migrate(pool, bad)).rejects.toThrow(/migration 2 \(broken\) failed/);
+    const { rows } = await pool.query('SELECT max(version)::int AS v FROM smc_migrations');
+    expect(rows[0].v).toBe(1);
+  });
+});
+
+describe('retention', () => {
+  it('deletes only logs past their type retention, in batches', async () => {
+    const agent = '00000000-0000-4000-8000-000000000001';
+    await pool.query(
+      `INSERT INTO logs (agent_id, seq, type, time, data)
+       SELECT $1, g, CASE WHEN g % 2 = 0 THEN 'event' ELSE 'audit' END,
+              now() - make_interval(days => CASE WHEN g <= 40 THEN 100 ELSE 1 END), '{}'::jsonb
+       FROM generate_series(1, 60) g`,
+      [agent],
+    );
+    // 40 logs are 100 days old: the 20 events (30 days) go, the 20 audits (180 days) stay.
+    const deleted = await applyRetention(pool, undefined, { batchSize: 7 });
+    expect(deleted).toBe(20);
+    const { rows } = await pool.query(
+      'SELECT type, count(*)::int AS n FROM logs GROUP BY type ORDER BY type',
+    );
+    expect(rows).toEqual([
+      { type: 'audit', n: 30 },
+      { type: 'event', n: 10 },
+    ]);
+  });
+});
