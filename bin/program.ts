@@ -3,6 +3,7 @@ import { EXIT } from './cli/exit-codes.js';
 import { registerAdminCommand } from './commands/admin.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
 
 /** Builds the `smc` command tree. Separate from smc.ts so tests can inspect it. */
@@ -24,6 +25,7 @@ export function buildProgram(version: string): Command {
     });
   // Subcommands inherit exitOverride and output settings when added after them.
   registerPlanCommand(program);
+  registerReportCommand(program);
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerAdminCommand(program);

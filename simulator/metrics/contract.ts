@@ -1,0 +1,177 @@
+/**
+ * The contract between the parts of the simulator that generate load (agents, scheduler,
+ * workloads, transport) and the parts that measure and report it (metrics, reports, gates).
+ * Generators call `RunRecorder`; reports read `RunResult` (plain JSON, mergeable).
+ */
+
+import type { RunResult } from './run-result.js';
+import type { MetricsWindow } from './window.js';
+
+/** Why a replication failed; `ok` when it did not. Stable strings, used as counter labels. */
+export type ReplicationOutcome =
+  | 'ok'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'shed_503' // 503/429 with Retry-After: the server shedding load on purpose
+  | 'timeout'
+  | 'connect_error'
+  | 'tls_error'
+  | 'protocol_error'; // unparseable or schema-breaking response
+
+export interface ReplicationSample {
+  /** When the agent's timetable said it should start (ms, performance.now()-based clock). */
+  readonly scheduledAtMs: number;
+  /** When the request actually left. */
+  readonly sentAtMs: number;
+  /** When the response (or failure) arrived. */
+  readonly doneAtMs: number;
+  readonly outcome: ReplicationOutcome;
+  /** Logs carried by the request (new + resent). */
+  readonly logsSent: number;
+  /** Logs newly acknowledged by this response (ack advanced by this many). */
+  readonly logsAcked: number;
+}
+
+/** Counter names the generators bump; the registry accepts any of these. */
+export type CounterName =
+  | 'logs_generated'
+  | 'logs_resent'
+  | 'inventory_full_sent'
+  | 'tasks_received'
+  | 'task_results_sent'
+  | 'policies_applied'
+  | 'clone_flags'
+  | 'enrollments'
+  | 'connections_opened'
+  /**
+   * Added by the metrics half: one per replication the timetable dispatched (whether or not it
+   * completes before the run ends). When never counted, the `scheduled_rate` gauge stands in.
+   */
+  | 'replications_scheduled';
+
+export interface RunRecorder {
+  /**
+   * One finished replication, successful or not. The recorder decides lateness
+   * (sentAt - scheduledAt over its configured limit) and keeps both latencies:
+   * from the scheduled time (no coordinated omission) and from the send time.
+   */
+  recordReplication(sample: ReplicationSample): void;
+  count(name: CounterName, by?: number): void;
+  /** Current value of a gauge-like figure, sampled into the per-second series. */
+  /**
+   * Current value of a gauge, sampled into the per-second series. `scheduled_rate` is the rate
+   * (replications/s) the workload is trying to produce right now, for the chart.
+   */
+  setGauge(name: GaugeName, value: number): void;
+  /** A marker on the timeline (capacity-search step started, server restarted, ...). */
+  mark(label: string): void;
+}
+
+export type GaugeName = 'agents_active' | 'in_flight' | 'logs_pending' | 'scheduled_rate';
+
+/** One row of the per-second time series. */
+export interface SecondSample {
+  readonly second: number;
+  readonly scheduled: number;
+  readonly completed: number;
+  readonly ok: number;
+  readonly failed: number;
+  readonly late: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly inFlight: number;
+  readonly eventLoopLagP99Ms: number;
+  readonly cpuPercent: number;
+}
+
+/** The run modes `smc simulate` knows; results of different modes never merge. */
+export type RunMode = 'fleet' | 'rate' | 'ramp' | 'capacity';
+
+/** A JSON value, for the free-form `options` a run records. */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly JsonValue[]
+  | { readonly [key: string]: JsonValue };
+
+/** One step of a capacity search: the rate tried and what the server did with it. */
+export interface CapacityStep {
+  /** Rate the workload aimed for (replications/s). */
+  readonly rate: number;
+  /** Successful replications per second actually achieved during the step. */
+  readonly achievedPerSec: number;
+  /** Latency p99 from the scheduled time during the step. */
+  readonly p99Ms: number;
+  /** failed / completed during the step. */
+  readonly errorRatio: number;
+  /** Every SLO held during the step. */
+  readonly passed: boolean;
+}
+
+export interface CapacitySearch {
+  /** The SLO expressions the search held the server to, as typed (`p99<250ms`). */
+  readonly slos: readonly string[];
+  readonly steps: readonly CapacityStep[];
+  /** Highest rate whose step (and confirmation) passed; null when even the first failed. */
+  readonly highestPassingRate: number | null;
+}
+
+/** End-of-run check against the server's console API (`--verify`). */
+export interface VerifyOutcome {
+  /** Logs the server acknowledged to our agents during the run. */
+  readonly logsAcknowledged: number;
+  /** Acknowledged logs that the server does not have: must be zero. */
+  readonly lost: number;
+  readonly checkedAgents: number;
+}
+
+/** What the load half knows about the run; the metrics half adds the figures. */
+export interface RunMeta {
+  readonly mode: RunMode;
+  /** Target URL as given (`https://host:2222`). */
+  readonly target: string;
+  readonly agents: number;
+  /** Replication interval of the fleet, seconds; null in rate/ramp/capacity modes. */
+  readonly intervalSeconds: number | null;
+  readonly timeScale: number;
+  readonly seed: number | string;
+  /** This process's slice of the fleet (`--shard i/n`); index is 1-based as typed. */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** ISO 8601 UTC. */
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** The options the run used (flags after defaults), for the record. */
+  readonly options: { readonly [key: string]: JsonValue };
+  /** Host name of the generator machine, to tell shards apart. */
+  readonly generatorHost?: string;
+  readonly capacity?: CapacitySearch;
+  readonly verify?: VerifyOutcome;
+}
+
+/**
+ * What the load half drives: `createRunMetrics()` in `simulator/metrics/run-metrics.ts`
+ * returns one. Call `start()` when load begins (it starts the once-a-second sampler), record
+ * while running, `stop()` when load ends, then `finish(meta)` once for the result.
+ */
+export interface RunMetrics extends RunRecorder {
+  /** Starts the per-second sampler (a timer) and generator-health probes. Idempotent. */
+  start(): void;
+  /** Stops the sampler; closes the last partial second. Idempotent. */
+  stop(): void;
+  /** Closes the current one-second window into a SecondSample. For runners that drive time. */
+  tick(): SecondSample;
+  /** Samples so far (a copy), e.g. for the live progress line. */
+  series(): readonly SecondSample[];
+  /**
+   * Starts measuring a slice of the run (a capacity-search step) with its own histograms, and
+   * marks the timeline with `label`. `close()` on the window gives its figures; thresholds and
+   * SLOs evaluate against those exactly as against a whole run.
+   */
+  openWindow(label: string): MetricsWindow;
+  /** Builds the serialisable result. Call after stop(). */
+  finish(meta: RunMeta): RunResult;
+}
+
+export type { RunResult };
