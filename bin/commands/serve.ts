@@ -69,6 +69,19 @@ export function registerServeCommand(program: Command): void {
           intervalSeconds: options.interval,
           log,
         });
+        // Handlers first, ready file second: a script that signals as soon as it reads the
+        // file must get a graceful shutdown.
+        const stopped = new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            log(`${signal}: finishing in-flight replications`);
+            server.close().then(resolve, (error: Error) => {
+              log(`shutdown error: ${error.message}`);
+              resolve();
+            });
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        });
         log(`agents:  ${server.agentUrl}  (POST /v1/enroll, /v1/replicate)`);
         log(`console: ${server.consoleUrl}  (admin token in ${server.adminTokenFile})`);
         log(`CA:      ${server.caFile}`);
@@ -84,17 +97,7 @@ export function registerServeCommand(program: Command): void {
           await writeFile(`${file}.tmp`, JSON.stringify(ready, null, 2));
           await rename(`${file}.tmp`, file);
         }
-        await new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            log(`${signal}: finishing in-flight replications`);
-            server.close().then(resolve, (error: Error) => {
-              log(`shutdown error: ${error.message}`);
-              resolve();
-            });
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
+        await stopped;
         log('stopped');
         return 0;
       }),
