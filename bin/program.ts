@@ -5,6 +5,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSynthCommand } from './commands/synth.js';
 
 /** Builds the `smc` command tree. Separate from smc.ts so tests can inspect it. */
 export function buildProgram(version: string): Command {
@@ -25,6 +26,7 @@ export function buildProgram(version: string): Command {
     });
   // Subcommands inherit exitOverride and output settings when added after them.
   registerPlanCommand(program);
+  registerSynthCommand(program);
   registerReportCommand(program);
   registerServeCommand(program);
   registerMigrateCommand(program);

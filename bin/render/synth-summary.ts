@@ -1,0 +1,100 @@
+import type { PolicyViolation } from '../../constructs/policy/index.js';
+import type { SizingPlan } from '../../sizing/index.js';
+import { formatCount, renderColumns } from './table.js';
+
+export interface SynthSummary {
+  readonly platform: 'azure' | 'vms';
+  readonly clients: number;
+  readonly tier: string;
+  readonly outdir: string;
+  /** The synthesized stack file, relative to the working directory. */
+  readonly stackFile: string;
+  readonly resourceCounts: Readonly<Record<string, number>>;
+  readonly machines: readonly {
+    readonly role: string;
+    readonly count: number;
+    readonly cores: number;
+    readonly memoryGiB: number;
+    readonly diskGiB: number;
+    readonly size: string;
+    readonly addresses: readonly string[];
+  }[];
+  readonly outputs: readonly string[];
+  readonly policy: { readonly rules: number; readonly violations: readonly PolicyViolation[] };
+  readonly placeholders: boolean;
+  readonly cloudInitFiles: readonly string[];
+  readonly notes: readonly string[];
+}
+
+export function machineRows(
+  plan: SizingPlan,
+  addressesOf: (role: string) => readonly string[],
+): SynthSummary['machines'] {
+  return plan.machines.map((m) => ({
+    role: m.role,
+    count: m.count,
+    cores: m.cores,
+    memoryGiB: m.memoryGiB,
+    diskGiB: m.diskGiB,
+    size:
+      m.azure?.kind === 'vm'
+        ? m.azure.vmSize
+        : m.azure?.kind === 'postgresql-flexible-server'
+          ? `${m.azure.skuName}${m.azure.highAvailability === 'ZoneRedundant' ? ' (zone-redundant HA)' : ''}`
+          : m.role === 'database' && plan.placement.database === 'server-host'
+            ? 'on the server host'
+            : 'existing host',
+    addresses: addressesOf(m.role),
+  }));
+}
+
+/** What `smc synth` prints: where the files went and what applying them creates. */
+export function renderSynthSummary(summary: SynthSummary): string {
+  const total = Object.values(summary.resourceCounts).reduce((a, b) => a + b, 0);
+  const lines = [
+    `smc-kit synth: ${formatCount(summary.clients)} clients on ${summary.platform} (tier ${summary.tier})`,
+    `Wrote ${summary.stackFile} (Terraform JSON); run terraform init && terraform plan in ${summary.stackFile.replace(/\/[^/]+$/, '')}`,
+    '',
+    'Machines',
+    ...renderColumns(
+      ['role', 'count', 'cores', 'RAM GiB', 'disk GiB', 'size', 'addresses'],
+      summary.machines.map((m) => [
+        m.role,
+        String(m.count),
+        String(m.cores),
+        String(m.memoryGiB),
+        String(m.diskGiB),
+        m.size,
+        m.addresses.join(', '),
+      ]),
+    ).map((l) => `  ${l}`),
+    '',
+    `Resources (${formatCount(total)})`,
+    ...renderColumns(
+      ['type', 'count'],
+      Object.entries(summary.resourceCounts)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([type, count]) => [type, String(count)]),
+    ).map((l) => `  ${l}`),
+    '',
+    `Outputs: ${summary.outputs.join(', ')}`,
+    summary.policy.violations.length === 0
+      ? `Policy: ${summary.policy.rules} rules passed (Checkov/Trivy-equivalent checks, see constructs/policy)`
+      : `Policy: ${summary.policy.violations.length} violation(s)`,
+    ...summary.policy.violations.map((v) => `  ${v.ruleId}: ${v.path}: ${v.message}`),
+  ];
+  if (summary.cloudInitFiles.length > 0) {
+    lines.push(
+      `Cloud-init per host (for building VMs elsewhere): ${summary.outdir}/cloud-init/*.yaml (${summary.cloudInitFiles.length})`,
+    );
+  }
+  if (summary.placeholders) {
+    lines.push(
+      '',
+      'PLACEHOLDER HOSTS: no --hosts file was given, so hosts use documentation addresses (192.0.2.x, 198.51.100.x, 203.0.113.x, RFC 5737)',
+      'and ssh user smc-admin with key ~/.ssh/id_ed25519. They route nowhere: pass --hosts FILE before applying.',
+    );
+  }
+  for (const note of summary.notes) lines.push(`Note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}

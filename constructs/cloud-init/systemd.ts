@@ -1,0 +1,45 @@
+export interface ServiceUnit {
+  readonly description: string;
+  readonly user: string;
+  readonly execStart: readonly string[];
+  /** Environment file holding secrets (DATABASE_URL), so they never show in `ps`. */
+  readonly environmentFile: string;
+  readonly readWritePaths: readonly string[];
+  readonly after: readonly string[];
+}
+
+/** A hardened long-running unit; restarts on failure, so it waits out late secrets or a late database. */
+export function renderServiceUnit(unit: ServiceUnit): string {
+  return [
+    '[Unit]',
+    `Description=${unit.description}`,
+    `After=${['network-online.target', ...unit.after].join(' ')}`,
+    'Wants=network-online.target',
+    'StartLimitIntervalSec=0',
+    '',
+    '[Service]',
+    'Type=simple',
+    `User=${unit.user}`,
+    `Group=${unit.user}`,
+    `EnvironmentFile=${unit.environmentFile}`,
+    'Environment=NODE_ENV=production',
+    `ExecStart=${unit.execStart.join(' \\\n  ')}`,
+    'Restart=on-failure',
+    'RestartSec=5',
+    // Each agent holds a TLS connection: tens of thousands of descriptors.
+    'LimitNOFILE=1048576',
+    'NoNewPrivileges=yes',
+    'ProtectSystem=strict',
+    'ProtectHome=yes',
+    'PrivateTmp=yes',
+    'PrivateDevices=yes',
+    'ProtectKernelTunables=yes',
+    'ProtectControlGroups=yes',
+    'RestrictSUIDSGID=yes',
+    `ReadWritePaths=${unit.readWritePaths.join(' ')}`,
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
+}

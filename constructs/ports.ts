@@ -1,0 +1,148 @@
+import type { FirewallRule, TrafficSource, Zone } from '../provider/platform.js';
+
+/** Who opens a connection: address ranges given in props, or the hosts of a zone. */
+export type PortSource = 'agents' | 'admins' | 'devices' | Zone;
+
+export interface PortEntry {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: 'tcp';
+  /** The zone whose hosts listen. `database` falls back to `server` when PostgreSQL shares that host. */
+  readonly listener: Zone;
+  readonly from: readonly PortSource[];
+  readonly purpose: string;
+}
+
+/**
+ * The one port table (esmc-facts.md "Ports"). Every platform's firewall is generated from it,
+ * so NSG rules on Azure and nftables on existing hosts allow exactly the same flows.
+ * 443 (web console) and 8883 (push) are not listed: smc-kit's console is served on 2223 and
+ * it has no push service.
+ */
+export const PORT_TABLE: readonly PortEntry[] = [
+  {
+    name: 'agent-replication',
+    port: 2222,
+    protocol: 'tcp',
+    listener: 'server',
+    // Proxies tunnel agents' CONNECT to it, the MDM connector relays like an agent, and HA
+    // peers reach each other through the load balancer.
+    from: ['agents', 'proxy', 'mdm', 'server'],
+    purpose: 'replication, TLS + HTTP/2 (guide: ports)',
+  },
+  {
+    name: 'console-api',
+    port: 2223,
+    protocol: 'tcp',
+    listener: 'server',
+    from: ['admins'],
+    purpose: 'web console and server API over HTTPS (guide: ports)',
+  },
+  {
+    name: 'http-proxy',
+    port: 3128,
+    protocol: 'tcp',
+    listener: 'proxy',
+    from: ['agents'],
+    purpose: 'CONNECT tunnel to 2222 and cached update downloads (guide: ports)',
+  },
+  {
+    name: 'mdm-enrollment',
+    port: 9980,
+    protocol: 'tcp',
+    listener: 'mdm',
+    from: ['devices'],
+    purpose: 'mobile device enrollment (smc-kit port)',
+  },
+  {
+    name: 'mdm-device',
+    port: 9981,
+    protocol: 'tcp',
+    listener: 'mdm',
+    from: ['devices'],
+    purpose: 'mobile device communication (smc-kit port)',
+  },
+  {
+    name: 'postgresql',
+    port: 5432,
+    protocol: 'tcp',
+    listener: 'database',
+    from: ['server', 'mdm'],
+    purpose: 'PostgreSQL for the server and the MDM connector (ours)',
+  },
+  {
+    name: 'ssh',
+    port: 22,
+    protocol: 'tcp',
+    listener: 'server',
+    from: ['admins'],
+    purpose: 'administration over SSH, keys only (ours); repeated for every host zone',
+  },
+];
+
+/** Ports no rule may open to the whole internet: administration and data. */
+export const ADMINISTRATIVE_PORTS: readonly number[] = [22, 3389, 2223, 5432];
+
+export interface RuleContext {
+  /** Zones that hold hosts or services in this deployment. */
+  readonly zones: readonly Zone[];
+  /** Zones holding VMs (SSH applies there); a managed database has none. */
+  readonly hostZones: readonly Zone[];
+  /** Where PostgreSQL listens: its own zone, or the server's when it shares the host. */
+  readonly databaseZone: Zone | null;
+  readonly agentCidrs: readonly string[];
+  readonly adminCidrs: readonly string[];
+  readonly deviceCidrs: readonly string[];
+  /** An HA pair: the servers reach each other (and the load balancer) on 2222. */
+  readonly serverPeers: boolean;
+}
+
+/** Expands the table into concrete rules for the zones that exist, names stable and unique. */
+export function firewallRules(context: RuleContext): FirewallRule[] {
+  const rules: FirewallRule[] = [];
+  for (const entry of PORT_TABLE) {
+    const listeners = listenersOf(entry, context);
+    for (const to of listeners) {
+      for (const from of entry.from) {
+        const source = sourceOf(from, context);
+        if (!source) continue;
+        // A host talks to itself over loopback; a zone-to-same-zone rule only matters for HA peers.
+        if (
+          source.kind === 'zone' &&
+          source.zone === to &&
+          !(entry.port === 2222 && context.serverPeers)
+        ) {
+          continue;
+        }
+        rules.push({
+          name: entry.name === 'ssh' ? `ssh-to-${to}-from-${from}` : `${entry.name}-from-${from}`,
+          port: entry.port,
+          protocol: entry.protocol,
+          to,
+          from: source,
+          purpose: entry.purpose,
+        });
+      }
+    }
+  }
+  return rules;
+}
+
+function listenersOf(entry: PortEntry, context: RuleContext): readonly Zone[] {
+  if (entry.name === 'ssh') return context.hostZones;
+  if (entry.listener === 'database') return context.databaseZone ? [context.databaseZone] : [];
+  return context.zones.includes(entry.listener) ? [entry.listener] : [];
+}
+
+function sourceOf(from: PortSource, context: RuleContext): TrafficSource | null {
+  switch (from) {
+    case 'agents':
+      return { kind: 'cidrs', label: from, cidrs: context.agentCidrs };
+    case 'admins':
+      return { kind: 'cidrs', label: from, cidrs: context.adminCidrs };
+    case 'devices':
+      return { kind: 'cidrs', label: from, cidrs: context.deviceCidrs };
+    default:
+      return context.hostZones.includes(from) ? { kind: 'zone', zone: from } : null;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './platform.js';
+export * from './props.js';
+export * from './regions.js';

@@ -1,0 +1,159 @@
+import type { Construct } from 'constructs';
+import type { CloudConfig } from './cloud-init.js';
+
+/**
+ * What the roles need from a target, and nothing more. `provider/azure` maps it to azurerm
+ * resources, `provider/vms` to existing hosts over SSH. Constructs only ever see this file.
+ */
+
+export type PlatformKind = 'azure' | 'vms';
+
+/** A network segment holding one kind of host; firewall rules are written per zone. */
+export type Zone = 'server' | 'database' | 'proxy' | 'mdm';
+export const ZONES: readonly Zone[] = ['server', 'database', 'proxy', 'mdm'];
+
+export type HostRole = 'server' | 'database' | 'proxy' | 'mdm' | 'loadBalancer';
+
+/** Where allowed traffic comes from: hosts of a zone, or named address ranges. */
+export type TrafficSource =
+  | { readonly kind: 'zone'; readonly zone: Zone }
+  | { readonly kind: 'cidrs'; readonly label: string; readonly cidrs: readonly string[] };
+
+/** One allowed inbound flow; everything not allowed is dropped. */
+export interface FirewallRule {
+  /** Stable, unique, lower-case with hyphens; the rule's name on every platform. */
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: 'tcp';
+  readonly to: Zone;
+  readonly from: TrafficSource;
+  readonly purpose: string;
+}
+
+export interface NetworkSpec {
+  readonly zones: readonly Zone[];
+  readonly rules: readonly FirewallRule[];
+}
+
+export interface NetworkHandle {
+  /** Address ranges of a zone (subnet on Azure, host /32s on vms). */
+  cidrsOf(zone: Zone): readonly string[];
+  /** The whole private address space. */
+  readonly addressSpace: readonly string[];
+}
+
+/** A value kept out of plans' plain text and outputs; `value` is a sensitive reference. */
+export interface SecretHandle {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface SecretSpec {
+  /** Lower-case letters, digits and hyphens. */
+  readonly name: string;
+  readonly value: string;
+  /** What the value is, e.g. 'application/x-pem-file'. */
+  readonly contentType: string;
+}
+
+/** A file whose content is a secret; each platform delivers it without putting it in user data. */
+export interface SecretFile {
+  readonly path: string;
+  readonly secret: SecretHandle;
+  /** user:group. @default 'root:root' */
+  readonly owner?: string;
+}
+
+export interface MachineShape {
+  readonly cores: number;
+  readonly memoryGiB: number;
+  readonly diskGiB: number;
+}
+
+export interface MachineSpec {
+  readonly role: HostRole;
+  /** 1-based position among the role's hosts. */
+  readonly index: number;
+  /** Short host name, e.g. 'smc-server-1'; the DNS name is `${hostname}.${dnsZone}`. */
+  readonly hostname: string;
+  readonly zone: Zone;
+  readonly shape: MachineShape;
+  /** Azure size from the plan; other platforms use the shape only. */
+  readonly azureVmSize?: string;
+  /** Spread an HA pair over availability zones where the platform has them. */
+  readonly availabilityZone?: '1' | '2' | '3';
+  readonly cloudConfig: CloudConfig;
+  readonly secretFiles: readonly SecretFile[];
+}
+
+export interface MachineHandle {
+  readonly hostname: string;
+  readonly fqdn: string;
+  readonly privateAddress: string;
+}
+
+export interface PostgresSettings {
+  readonly [name: string]: string;
+}
+
+export interface ManagedPostgresSpec {
+  readonly name: string;
+  readonly skuName: string;
+  readonly storageGiB: number;
+  readonly highAvailability: boolean;
+  readonly version: string;
+  readonly backupRetentionDays: number;
+  readonly geoRedundantBackup: boolean;
+  readonly administratorLogin: string;
+  readonly administratorPassword: SecretHandle;
+  readonly databaseName: string;
+  readonly settings: PostgresSettings;
+}
+
+export interface ManagedPostgresHandle {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface LoadBalancerSpec {
+  readonly name: string;
+  readonly zone: Zone;
+  /** TCP ports passed through unchanged, so TLS (and client certificates) stay end to end. */
+  readonly ports: readonly number[];
+  readonly backends: readonly MachineHandle[];
+}
+
+export interface LoadBalancerHandle {
+  readonly privateAddress: string;
+}
+
+export type DnsRecord =
+  | { readonly kind: 'A'; readonly name: string; readonly addresses: readonly string[] }
+  | {
+      readonly kind: 'SRV';
+      /** e.g. '_smc-agent._tcp' */
+      readonly name: string;
+      readonly targets: readonly {
+        readonly host: string;
+        readonly port: number;
+        readonly priority: number;
+        readonly weight: number;
+      }[];
+    };
+
+export interface Platform {
+  readonly kind: PlatformKind;
+  /** Private DNS zone the deployment's names live in. */
+  readonly dnsZone: string;
+  /** Whether `managedPostgres` is available; otherwise PostgreSQL runs on hosts. */
+  readonly supportsManagedPostgres: boolean;
+  /** How agents reach the server's DNS names without the platform's resolver, for notes. */
+  readonly dnsNote: string;
+
+  network(scope: Construct, id: string, spec: NetworkSpec): NetworkHandle;
+  machine(scope: Construct, id: string, spec: MachineSpec): MachineHandle;
+  managedPostgres(scope: Construct, id: string, spec: ManagedPostgresSpec): ManagedPostgresHandle;
+  loadBalancer(scope: Construct, id: string, spec: LoadBalancerSpec): LoadBalancerHandle;
+  dnsRecord(scope: Construct, id: string, record: DnsRecord): void;
+  secret(scope: Construct, id: string, spec: SecretSpec): SecretHandle;
+}

@@ -1,0 +1,2 @@
+export * from './hosts.js';
+export * from './platform.js';
