@@ -1,57 +1,26 @@
-import { type Command, Option } from 'commander';
-import { PHASES, PLATFORMS, planDeployment } from '../../sizing/index.js';
-import { durationSecondsFlag, numberish } from '../cli/flags.js';
+import type { Command } from 'commander';
+import { planDeployment } from '../../sizing/index.js';
+import {
+  addPlanOptions,
+  PLAN_FLAGS,
+  type PlanFlagValues,
+  planInputFrom,
+} from '../cli/plan-options.js';
 import { runAction } from '../cli/run-action.js';
 import { renderPlanText } from '../render/plan-text.js';
 
-/** Model field -> the flag that sets it, for error messages. */
-const FLAGS = {
-  clients: '--clients',
-  mobileDevices: '--mobile-devices',
-  offices: '--offices',
-  platform: '--platform',
-  highAvailability: '--ha',
-  phase: '--phase',
-  replicationIntervalSeconds: '--interval',
-};
-
-interface PlanOptions {
-  clients?: number | string;
-  mobileDevices?: number | string;
-  offices?: number | string;
-  platform?: string;
-  ha?: boolean;
-  phase?: string;
-  interval?: number;
+interface PlanOptions extends PlanFlagValues {
   json?: boolean;
 }
 
 export function registerPlanCommand(program: Command): void {
-  program
+  const command = program
     .command('plan')
     .summary('size a deployment from a client count')
     .description(
       'Size a deployment from the ESMC 7 guide tables: tier, replication intervals and rates, database placement, machines (and their Azure sizes), proxies, warnings.',
-    )
-    .requiredOption('--clients <n>', 'desktop and server agents (1 to 10,000,000)', numberish)
-    .option('--mobile-devices <n>', 'phones and tablets behind the MDM connector', numberish, 0)
-    .option('--offices <n>', 'branch offices that reach the server through a proxy', numberish, 0)
-    .addOption(new Option('--platform <name>', 'where it runs').choices(PLATFORMS).default('azure'))
-    .option(
-      '--ha',
-      'high availability: server pair and replicated database (default: on above 50,000 clients)',
-    )
-    .option('--no-ha', 'single server and database even for large tiers')
-    .addOption(
-      new Option('--phase <name>', "which of the guide's intervals applies")
-        .choices(PHASES)
-        .default('steady'),
-    )
-    .option(
-      '--interval <duration>',
-      "override the guide's interval, e.g. 90s, 10m, 1h",
-      durationSecondsFlag('--interval'),
-    )
+    );
+  addPlanOptions(command)
     .option('--json', 'print only the plan as JSON')
     .addHelpText(
       'after',
@@ -59,21 +28,11 @@ export function registerPlanCommand(program: Command): void {
     )
     .action((options: PlanOptions) =>
       runAction(() => {
-        const plan = planDeployment({
-          clients: options.clients,
-          mobileDevices: options.mobileDevices,
-          offices: options.offices,
-          platform: options.platform,
-          phase: options.phase,
-          ...(options.ha === undefined ? {} : { highAvailability: options.ha }),
-          ...(options.interval === undefined
-            ? {}
-            : { replicationIntervalSeconds: options.interval }),
-        });
+        const plan = planDeployment(planInputFrom(options));
         process.stdout.write(
           options.json ? `${JSON.stringify(plan, null, 2)}\n` : renderPlanText(plan),
         );
         return 0;
-      }, FLAGS),
+      }, PLAN_FLAGS),
     );
 }

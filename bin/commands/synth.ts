@@ -1,25 +1,20 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { TerraformStack } from 'cdktf';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { TerraformJson } from '../../constructs/policy/index.js';
 import type { Platform } from '../../provider/platform.js';
 import { PropsError } from '../../provider/props-error.js';
-import { PHASES, PLATFORMS, planDeployment, type SizingPlan } from '../../sizing/index.js';
-import { durationSecondsFlag, numberish } from '../cli/flags.js';
+import { planDeployment, type SizingPlan } from '../../sizing/index.js';
+import {
+  addPlanOptions,
+  PLAN_FLAGS,
+  type PlanFlagValues,
+  planInputFrom,
+} from '../cli/plan-options.js';
 import { runAction } from '../cli/run-action.js';
 import { UsageError } from '../cli/usage-error.js';
 import { machineRows, renderSynthSummary, type SynthSummary } from '../render/synth-summary.js';
-
-const FLAGS = {
-  clients: '--clients',
-  mobileDevices: '--mobile-devices',
-  offices: '--offices',
-  platform: '--platform',
-  highAvailability: '--ha',
-  phase: '--phase',
-  replicationIntervalSeconds: '--interval',
-};
 
 const STACK = 'smc';
 
@@ -31,14 +26,7 @@ const STACK = 'smc';
 const HCL_UNSUPPORTED =
   "cdktf 0.21's HCL renderer writes multi-line strings (cloud-init, scripts) that Terraform rejects; the default output, cdk.tf.json, is read by terraform as is";
 
-interface SynthOptions {
-  clients?: number | string;
-  mobileDevices?: number | string;
-  offices?: number | string;
-  platform: 'azure' | 'vms';
-  ha?: boolean;
-  phase?: string;
-  interval?: number;
+interface SynthOptions extends PlanFlagValues {
   hosts?: string;
   out: string;
   hcl?: boolean;
@@ -47,31 +35,13 @@ interface SynthOptions {
 }
 
 export function registerSynthCommand(program: Command): void {
-  program
+  const command = program
     .command('synth')
     .summary('write Terraform for a sized deployment (cdktf.out)')
     .description(
       'Size a deployment like `smc plan`, build it with the smc-kit constructs on Azure or on existing hosts (vms), and write the Terraform configuration cdktf synthesizes, then print what it creates and run the policy checks over it.',
-    )
-    .requiredOption('--clients <n>', 'desktop and server agents (1 to 10,000,000)', numberish)
-    .option('--mobile-devices <n>', 'phones and tablets behind the MDM connector', numberish, 0)
-    .option('--offices <n>', 'branch offices that reach the server through a proxy', numberish, 0)
-    .addOption(new Option('--platform <name>', 'where it runs').choices(PLATFORMS).default('azure'))
-    .option(
-      '--ha',
-      'high availability: server pair and replicated database (default: on above 50,000 clients)',
-    )
-    .option('--no-ha', 'single server and database even for large tiers')
-    .addOption(
-      new Option('--phase <name>', "which of the guide's intervals applies")
-        .choices(PHASES)
-        .default('steady'),
-    )
-    .option(
-      '--interval <duration>',
-      "override the guide's interval, e.g. 90s, 10m, 1h",
-      durationSecondsFlag('--interval'),
-    )
+    );
+  addPlanOptions(command)
     .option(
       '--hosts <file>',
       'vms only: JSON file of existing hosts per role ({"server":[{"address","sshUser","sshPrivateKeyPath"}],...})',
@@ -93,19 +63,11 @@ export function registerSynthCommand(program: Command): void {
         '  smc synth --clients 20000 --offices 4 --mobile-devices 300 --json',
       ].join('\n'),
     )
-    .action((options: SynthOptions) => runAction(() => synth(options), FLAGS));
+    .action((options: SynthOptions) => runAction(() => synth(options), PLAN_FLAGS));
 }
 
 async function synth(options: SynthOptions): Promise<number> {
-  const plan = planDeployment({
-    clients: options.clients,
-    mobileDevices: options.mobileDevices,
-    offices: options.offices,
-    platform: options.platform,
-    phase: options.phase,
-    ...(options.ha === undefined ? {} : { highAvailability: options.ha }),
-    ...(options.interval === undefined ? {} : { replicationIntervalSeconds: options.interval }),
-  });
+  const plan = planDeployment(planInputFrom(options));
   if (options.hcl) throw new UsageError(`--hcl: ${HCL_UNSUPPORTED}`);
   if (options.hosts && plan.input.platform !== 'vms') {
     throw new UsageError('--hosts: only applies to --platform vms');

@@ -1,0 +1,73 @@
+import { type Command, Option } from 'commander';
+import { PHASES, PLATFORMS, type SizingInput } from '../../sizing/index.js';
+import { durationSecondsFlag, numberish } from './flags.js';
+
+/** Sizing-model field -> the flag that sets it, so model errors name the flag typed. */
+export const PLAN_FLAGS = {
+  clients: '--clients',
+  mobileDevices: '--mobile-devices',
+  offices: '--offices',
+  platform: '--platform',
+  highAvailability: '--ha',
+  phase: '--phase',
+  replicationIntervalSeconds: '--interval',
+} as const;
+
+/** What commander hands over for the plan flags (numbers stay text when not numeric). */
+export interface PlanFlagValues {
+  clients?: number | string;
+  mobileDevices?: number | string;
+  offices?: number | string;
+  platform?: string;
+  ha?: boolean;
+  phase?: string;
+  interval?: number;
+}
+
+/**
+ * The sizing flags every command that builds a plan shares (`plan`, `synth`, `rehearse`).
+ * `clientsDefault` makes --clients optional for commands with a default fleet.
+ */
+export function addPlanOptions(
+  command: Command,
+  options: { clientsDefault?: number } = {},
+): Command {
+  const clientsHelp = 'desktop and server agents (1 to 10,000,000)';
+  if (options.clientsDefault === undefined)
+    command.requiredOption('--clients <n>', clientsHelp, numberish);
+  else command.option('--clients <n>', clientsHelp, numberish, options.clientsDefault);
+  return command
+    .option('--mobile-devices <n>', 'phones and tablets behind the MDM connector', numberish, 0)
+    .option('--offices <n>', 'branch offices that reach the server through a proxy', numberish, 0)
+    .addOption(new Option('--platform <name>', 'where it runs').choices(PLATFORMS).default('azure'))
+    .option(
+      '--ha',
+      'high availability: server pair and replicated database (default: on above 50,000 clients)',
+    )
+    .option('--no-ha', 'single server and database even for large tiers')
+    .addOption(
+      new Option('--phase <name>', "which of the guide's intervals applies")
+        .choices(PHASES)
+        .default('steady'),
+    )
+    .option(
+      '--interval <duration>',
+      "override the guide's interval, e.g. 90s, 10m, 1h",
+      durationSecondsFlag('--interval'),
+    );
+}
+
+/** The sizing input the flags describe; validation is the model's (planDeployment). */
+export function planInputFrom(
+  values: PlanFlagValues,
+): Record<keyof SizingInput, unknown> | Record<string, unknown> {
+  return {
+    clients: values.clients,
+    mobileDevices: values.mobileDevices,
+    offices: values.offices,
+    platform: values.platform,
+    phase: values.phase,
+    ...(values.ha === undefined ? {} : { highAvailability: values.ha }),
+    ...(values.interval === undefined ? {} : { replicationIntervalSeconds: values.interval }),
+  };
+}
