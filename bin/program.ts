@@ -5,6 +5,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSimulateCommand } from './commands/simulate.js';
 import { registerSynthCommand } from './commands/synth.js';
 
 /** Builds the `smc` command tree. Separate from smc.ts so tests can inspect it. */
@@ -27,6 +28,7 @@ export function buildProgram(version: string): Command {
   // Subcommands inherit exitOverride and output settings when added after them.
   registerPlanCommand(program);
   registerSynthCommand(program);
+  registerSimulateCommand(program);
   registerReportCommand(program);
   registerServeCommand(program);
   registerMigrateCommand(program);

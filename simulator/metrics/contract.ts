@@ -43,6 +43,8 @@ export type CounterName =
   | 'clone_flags'
   | 'enrollments'
   | 'connections_opened'
+  /** Reused identities whose server already held later seqs; see agent/outbox.ts resync. */
+  | 'seq_resyncs'
   /**
    * Added by the metrics half: one per replication the timetable dispatched (whether or not it
    * completes before the run ends). When never counted, the `scheduled_rate` gauge stands in.

@@ -1,0 +1,93 @@
+import { access } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { RunMetrics, RunResult } from '../../simulator/metrics/contract.js';
+import { createRunMetrics } from '../../simulator/metrics/index.js';
+import {
+  createProgressLine,
+  type ProgressLine,
+  writeHtmlReport,
+  writeRunJson,
+} from '../../simulator/report/index.js';
+import { simulationRunMeta } from '../../simulator/run/run-meta.js';
+import type { SimulationOutcome } from '../../simulator/run/run-simulation.js';
+import type { SimulationOptions } from '../../simulator/run/simulation-options.js';
+import {
+  evaluateThresholds,
+  exitCodeFor,
+  gatherThresholds,
+  subjectOfResult,
+  type Threshold,
+  withThresholds,
+} from '../../simulator/thresholds.js';
+import { renderRunSummary } from '../render/run-summary.js';
+import { UsageError } from './usage-error.js';
+
+export interface ReportingFlags {
+  readonly threshold: readonly string[];
+  readonly thresholdsFile?: string;
+  readonly json?: string;
+  readonly html?: string;
+}
+
+/**
+ * The measuring half of a run, shared by `smc simulate` and `smc rehearse`: thresholds are
+ * parsed before any work (a typo is exit 2, never a gate that silently passes), output
+ * folders are checked up front, and the end of the run prints the summary, writes the
+ * files and returns the gate's exit code (0 pass, 99 a threshold failed).
+ */
+export class RunReporting {
+  private progress: ProgressLine | undefined;
+
+  private constructor(
+    private readonly flags: ReportingFlags,
+    readonly thresholds: readonly Threshold[],
+  ) {}
+
+  static async prepare(flags: ReportingFlags): Promise<RunReporting> {
+    let thresholds: Threshold[];
+    try {
+      thresholds = await gatherThresholds([...flags.threshold], flags.thresholdsFile);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    for (const [file, flag] of [
+      [flags.json, '--json'],
+      [flags.html, '--html'],
+    ] as const) {
+      if (file)
+        await access(dirname(file)).catch(() => {
+          throw new UsageError(`${flag}: the folder of ${file} does not exist`);
+        });
+    }
+    return new RunReporting(flags, thresholds);
+  }
+
+  /** A started recorder with a live progress line on stderr (a plain line every 10 s off a TTY). */
+  createRecorder(options: SimulationOptions): RunMetrics {
+    const progress = createProgressLine(process.stderr);
+    this.progress = progress;
+    const metrics = createRunMetrics({
+      lateThresholdMs: options.lateThresholdMs,
+      onSecond: (sample, totals) => progress.update(sample, totals),
+    });
+    metrics.start();
+    return metrics;
+  }
+
+  /** Closes the run: summary on stdout, --json/--html files, the gate's exit code. */
+  async finish(
+    options: SimulationOptions,
+    outcome: SimulationOutcome,
+    metrics: RunMetrics,
+    write: (text: string) => void = (text) => process.stdout.write(text),
+  ): Promise<{ result: RunResult; exitCode: number }> {
+    metrics.stop();
+    this.progress?.done();
+    const raw = metrics.finish(simulationRunMeta(options, outcome, new Date()));
+    const result = withThresholds(raw, evaluateThresholds(this.thresholds, subjectOfResult(raw)));
+    write(renderRunSummary(result));
+    if (this.flags.json) await writeRunJson(this.flags.json, result);
+    if (this.flags.html) await writeHtmlReport(this.flags.html, result);
+    return { result, exitCode: exitCodeFor(result.thresholds ?? []) };
+  }
+}

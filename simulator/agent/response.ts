@@ -1,0 +1,126 @@
+import { Compile } from 'typebox/compile';
+import { ReplicateResponse } from '../../protocol/index.js';
+import type { ReplicationOutcome, RunRecorder } from '../metrics/contract.js';
+import type { VirtualAgent } from './agent.js';
+import { acknowledgeLogs, resyncSeqs } from './outbox.js';
+import type { PreparedReplication } from './request.js';
+
+const checkResponse = Compile(ReplicateResponse);
+
+/** An HTTP answer as the transport hands it over. */
+export interface HttpReply {
+  readonly status: number;
+  /** The raw `Retry-After` header, if any. */
+  readonly retryAfter: string | undefined;
+  readonly body: string;
+}
+
+export interface ReplicationVerdict {
+  readonly outcome: ReplicationOutcome;
+  readonly logsAcked: number;
+  /** Seconds the server asked us to wait (429/503), already parsed. */
+  readonly retryAfterSeconds: number | null;
+  readonly detail?: string;
+}
+
+/** Retry-After when the server sends none or an unreadable one (ours). */
+export const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * Applies one answer to the agent the way a good agent does: drop logs only through the
+ * ack, remember the inventory the server now has, take tasks and newer policies, and obey
+ * the server's pace. Anything but a schema-valid 200 leaves the agent's data untouched, so
+ * the next replication resends it.
+ */
+export function applyReply(
+  agent: VirtualAgent,
+  prepared: PreparedReplication,
+  reply: HttpReply,
+  recorder: RunRecorder,
+): ReplicationVerdict {
+  agent.highestSent = Math.max(agent.highestSent, prepared.highestSeqSent);
+  if (reply.status === 429 || reply.status === 503) {
+    return {
+      outcome: 'shed_503',
+      logsAcked: 0,
+      retryAfterSeconds: parseRetryAfter(reply.retryAfter),
+    };
+  }
+  if (reply.status >= 400 && reply.status < 500) {
+    return failed('http_4xx', `HTTP ${reply.status}: ${reply.body.slice(0, 200)}`);
+  }
+  if (reply.status >= 500) return failed('http_5xx', `HTTP ${reply.status}`);
+  if (reply.status !== 200) return failed('protocol_error', `unexpected HTTP ${reply.status}`);
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(reply.body);
+  } catch {
+    return failed('protocol_error', 'response body is not JSON');
+  }
+  if (!checkResponse.Check(parsed)) {
+    return failed('protocol_error', 'response does not match ReplicateResponse');
+  }
+  const response = parsed as ReplicateResponse;
+  if (response.ack.logsThrough > agent.highestSent && agent.ackedThrough === 0) {
+    // First ack for a reused identity: the server is ahead of this run's numbering.
+    resyncSeqs(agent, response.ack.logsThrough);
+    recorder.count('seq_resyncs');
+  } else if (response.ack.logsThrough > agent.highestSent) {
+    return failed(
+      'protocol_error',
+      `ack.logsThrough ${response.ack.logsThrough} is beyond the highest seq sent (${agent.highestSent})`,
+    );
+  }
+
+  const logsAcked = acknowledgeLogs(agent, response.ack.logsThrough);
+  if (prepared.inventoryGenerationSent !== null) {
+    agent.inventoryAckedGeneration = prepared.inventoryGenerationSent;
+    recorder.count('inventory_full_sent');
+  }
+  // Tasks first: one repeated in the answer to its own result must not run twice.
+  takeTasks(agent, response.tasks, recorder);
+  if (prepared.taskResultsSent > 0 && agent.taskResults) {
+    agent.taskResults.splice(0, prepared.taskResultsSent);
+    if (agent.taskResults.length === 0) agent.taskResults = null;
+    recorder.count('task_results_sent', prepared.taskResultsSent);
+  }
+  if (response.policy && response.policy.version > agent.policyVersion) {
+    agent.policyVersion = response.policy.version;
+    recorder.count('policies_applied');
+  }
+  if (response.clone) recorder.count('clone_flags');
+  agent.serverIntervalMs = response.next.intervalSeconds * 1_000;
+  agent.serverJitterMs = response.next.jitterSeconds * 1_000;
+  return { outcome: 'ok', logsAcked, retryAfterSeconds: null };
+}
+
+function takeTasks(agent: VirtualAgent, tasks: ReplicateResponse['tasks'], recorder: RunRecorder) {
+  if (tasks.length === 0) return;
+  recorder.count('tasks_received', tasks.length);
+  const known = new Set([
+    ...(agent.runningTasks ?? []),
+    ...(agent.taskResults ?? []).map((r) => r.taskId),
+  ]);
+  for (const task of tasks) {
+    // A task the server repeats (our result not stored yet) is not started twice.
+    if (known.has(task.id)) continue;
+    known.add(task.id);
+    agent.runningTasks ??= [];
+    agent.runningTasks.push(task.id);
+  }
+}
+
+function failed(outcome: ReplicationOutcome, detail: string): ReplicationVerdict {
+  return { outcome, logsAcked: 0, retryAfterSeconds: null, detail };
+}
+
+/** `Retry-After` is seconds or an HTTP date (RFC 9110); anything else gets our default. */
+export function parseRetryAfter(header: string | undefined, nowEpochMs = Date.now()): number {
+  if (header === undefined) return DEFAULT_RETRY_AFTER_SECONDS;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  if (Number.isFinite(at)) return Math.max(0, (at - nowEpochMs) / 1_000);
+  return DEFAULT_RETRY_AFTER_SECONDS;
+}

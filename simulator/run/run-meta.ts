@@ -1,0 +1,76 @@
+import { hostname } from 'node:os';
+import type { CapacitySearch, JsonValue, RunMeta } from '../metrics/contract.js';
+import type { SimulationOutcome } from './run-simulation.js';
+import type { SimulationOptions } from './simulation-options.js';
+
+/** The load half's account of a run in contract.ts's words, for `RunMetrics.finish(meta)`. */
+export function simulationRunMeta(
+  options: SimulationOptions,
+  outcome: SimulationOutcome,
+  endedAt: Date,
+): RunMeta {
+  const { mode } = options;
+  const capacity: CapacitySearch | undefined = outcome.capacity && {
+    slos: outcome.capacity.slos,
+    steps: outcome.capacity.curve.map((step) => ({
+      rate: step.ratePerSecond,
+      achievedPerSec: step.achievedPerSecond,
+      p99Ms: step.p99Ms,
+      errorRatio: step.errorRatio,
+      passed: step.held,
+    })),
+    highestPassingRate: outcome.capacity.highestHeldRate,
+  };
+  return {
+    mode: mode.kind,
+    target: options.target.url,
+    agents: outcome.agents.count,
+    intervalSeconds: mode.kind === 'fleet' ? mode.intervalSeconds : null,
+    timeScale: options.timeScale,
+    seed: options.seed,
+    ...(options.shard.count > 1 ? { shard: options.shard } : {}),
+    startedAt: outcome.startedAt,
+    endedAt: endedAt.toISOString(),
+    options: recordedOptions(options),
+    generatorHost: hostname(),
+    ...(capacity ? { capacity } : {}),
+    ...(outcome.verify
+      ? {
+          verify: {
+            logsAcknowledged: outcome.verify.acknowledged,
+            lost: outcome.verify.lost,
+            checkedAgents: outcome.verify.agents,
+          },
+        }
+      : {}),
+  };
+}
+
+/** The options worth keeping with a result (never tokens or keys). */
+function recordedOptions(options: SimulationOptions): { [key: string]: JsonValue } {
+  const { mode, behaviour } = options;
+  return {
+    fleetAgents: options.agents,
+    durationSeconds: options.durationSeconds,
+    connection: options.connection,
+    proxy: options.proxy ? `${options.proxy.host}:${options.proxy.port}` : null,
+    timeoutMs: options.timeoutMs,
+    lateThresholdMs: options.lateThresholdMs,
+    logsPerReplication: behaviour.logsPerReplication,
+    inventoryChangeRate: behaviour.inventoryChangeRate,
+    taskResultRate: behaviour.taskResultRate,
+    osMix: { ...behaviour.osMix },
+    ...(mode.kind === 'rate' ? { ratePerSecond: mode.ratePerSecond } : {}),
+    ...(mode.kind === 'ramp' ? { ramp: { ...mode.shape } } : {}),
+    ...(mode.kind === 'capacity'
+      ? {
+          capacity: {
+            startRate: mode.search.startRate,
+            maxRate: mode.search.maxRate,
+            growth: mode.search.growth,
+            stepSeconds: mode.search.stepSeconds,
+          },
+        }
+      : {}),
+  };
+}
