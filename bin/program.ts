@@ -3,6 +3,7 @@ import { EXIT } from './cli/exit-codes.js';
 import { registerAdminCommand } from './commands/admin.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerRehearseCommand } from './commands/rehearse.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSimulateCommand } from './commands/simulate.js';
@@ -29,6 +30,7 @@ export function buildProgram(version: string): Command {
   registerPlanCommand(program);
   registerSynthCommand(program);
   registerSimulateCommand(program);
+  registerRehearseCommand(program);
   registerReportCommand(program);
   registerServeCommand(program);
   registerMigrateCommand(program);
