@@ -1,6 +1,7 @@
 import { Command, type CommanderError } from 'commander';
 import { EXIT } from './cli/exit-codes.js';
 import { registerAdminCommand } from './commands/admin.js';
+import { registerMdmCommand } from './commands/mdm.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerRehearseCommand } from './commands/rehearse.js';
@@ -35,5 +36,6 @@ export function buildProgram(version: string): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerAdminCommand(program);
+  registerMdmCommand(program);
   return program;
 }

@@ -15,6 +15,7 @@ import { ApiError } from '../http/errors.js';
 import type { GroupCommitter } from '../ingest/group-commit.js';
 import type { LoadGovernor } from '../ingest/load-governor.js';
 import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
+import { registerMobileDeviceRoutes } from './mobile-device-routes.js';
 import {
   ComputerQuery,
   CreateTaskRequest,
@@ -265,6 +266,9 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
       return { agents: rows.map((r) => ({ agentId: r.agent_id, stored: r.stored })) };
     },
   );
+
+  // Mobile devices relayed by MDM connectors (which are agents of this server).
+  registerMobileDeviceRoutes(app, pool);
 }
 
 const COUNTS = `count(tt.*) FILTER (WHERE tt.state = 'pending')::int AS pending,

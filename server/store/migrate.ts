@@ -4,6 +4,18 @@ import { MIGRATIONS, type Migration } from './migrations/index.js';
 /** Any constant works; it only has to be the same in every smc process. */
 const MIGRATION_LOCK_KEY = 0x534d43; // "SMC"
 
+/** Where the applied versions are recorded: a plain SQL identifier, optionally schema-qualified. */
+const TABLE_NAME = /^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$/;
+
+export interface MigrateOptions {
+  /**
+   * Table recording applied versions. Another service on the same database (the MDM connector)
+   * keeps its own list in its own table, so neither mistakes the other's versions for newer ones.
+   * @default 'smc_migrations'
+   */
+  readonly table?: string;
+}
+
 export interface MigrationReport {
   readonly applied: readonly string[];
   readonly current: number;
@@ -16,13 +28,20 @@ export interface MigrationReport {
 export async function migrate(
   pool: pg.Pool,
   migrations: readonly Migration[] = MIGRATIONS,
+  options: MigrateOptions = {},
 ): Promise<MigrationReport> {
+  const table = options.table ?? 'smc_migrations';
+  if (!TABLE_NAME.test(table)) {
+    throw new RangeError(
+      `table: must be a lower-case SQL identifier, got ${JSON.stringify(table)}`,
+    );
+  }
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    await client.query(`CREATE TABLE IF NOT EXISTS smc_migrations (
+    await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM smc_migrations');
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${table}`);
     const done = new Set(rows.map((r) => r.version));
     const known = new Set(migrations.map((m) => m.version));
     const unknown = [...done].filter((v) => !known.has(v));
@@ -37,7 +56,7 @@ export async function migrate(
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query('INSERT INTO smc_migrations (version, name) VALUES ($1, $2)', [
+        await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [
           migration.version,
           migration.name,
         ]);

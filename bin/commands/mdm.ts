@@ -1,0 +1,177 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import {
+  DEFAULT_MDM_DEVICE_PORT,
+  DEFAULT_MDM_ENROLL_PORT,
+  type EnrollmentTokenResponse,
+  type MdmReadyFile,
+} from '../../protocol/index.js';
+import { consoleRequest } from '../cli/console-client.js';
+import { durationSecondsFlag, portFlag } from '../cli/flags.js';
+import { runAction } from '../cli/run-action.js';
+import { UsageError } from '../cli/usage-error.js';
+
+interface MdmOptions {
+  dataDir: string;
+  host: string;
+  enrollPort: number;
+  devicePort: number;
+  hostname: string[];
+  databaseUrl?: string;
+  serverUrl: string;
+  serverCa?: string;
+  serverEnrollToken?: string;
+  serverConsoleUrl?: string;
+  serverAdminTokenFile?: string;
+  relayInterval: number;
+  checkInInterval: number;
+  readyFile?: string;
+}
+
+export function registerMdmCommand(program: Command): void {
+  program
+    .command('mdm')
+    .summary(
+      'run the Mobile Device Connector (device enrollment + check-ins, relayed to the server)',
+    )
+    .description(
+      "Run the Mobile Device Connector as its own service: devices enroll on the enrollment port with an MDM token (made on the connector's console: POST /api/enrollment-tokens with the admin token in <data-dir>/pki/admin.token), then check in over mutual TLS on the device port. The connector is an agent of the management server: on first start it enrolls there (--server-enroll-token, or --server-console-url with --server-admin-token-file to make one), then replicates device summaries and command results and takes device commands as tasks. Without --database-url (or DATABASE_URL) an embedded PostgreSQL runs in the data folder. SIGTERM/SIGINT: finish the relay round and in-flight check-ins, close.",
+    )
+    .option(
+      '--data-dir <dir>',
+      'device CA, admin token, relay identity and embedded database',
+      '.smc-mdm',
+    )
+    .option('--host <address>', 'listen address for both ports', '127.0.0.1')
+    .option(
+      '--enroll-port <port>',
+      'device enrollment and connector console (HTTPS)',
+      portFlag('--enroll-port'),
+      DEFAULT_MDM_ENROLL_PORT,
+    )
+    .option(
+      '--device-port <port>',
+      'device check-ins (mutual TLS)',
+      portFlag('--device-port'),
+      DEFAULT_MDM_DEVICE_PORT,
+    )
+    .option(
+      '--hostname <name>',
+      'name the connector certificate covers (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
+    .option(
+      '--database-url <url>',
+      'PostgreSQL URL (default: $DATABASE_URL, else embedded); schema mdm',
+    )
+    .option('--server-url <url>', "the management server's agent plane", 'https://127.0.0.1:2222')
+    .option('--server-ca <file>', "the management server's agent CA (its <data-dir>/pki/ca.pem)")
+    .option('--server-enroll-token <token>', 'server enrollment token for the first start')
+    .option('--server-console-url <url>', 'server console API, to make that token')
+    .option(
+      '--server-admin-token-file <file>',
+      "the server's admin token file, with --server-console-url",
+    )
+    .option(
+      '--relay-interval <duration>',
+      'longest pause between replications to the server',
+      durationSecondsFlag('--relay-interval'),
+      5,
+    )
+    .option(
+      '--check-in-interval <duration>',
+      'check-in interval told to devices',
+      durationSecondsFlag('--check-in-interval'),
+      300,
+    )
+    .option(
+      '--ready-file <file>',
+      'write {enrollUrl, deviceUrl, caFile, adminTokenFile, relayAgentId, pid} as JSON once listening',
+    )
+    .action((options: MdmOptions) =>
+      runAction(async () => {
+        if (!options.serverCa)
+          throw new UsageError(
+            '--server-ca: required (the server agent CA, pki/ca.pem in its data folder)',
+          );
+        const serverCaPem = await readFile(options.serverCa, 'utf8').catch((error: Error) => {
+          throw new UsageError(`--server-ca: cannot read ${options.serverCa} (${error.message})`);
+        });
+        const enrollmentToken = serverTokenSource(options, serverCaPem);
+        const { startConnector } = await import('../../server/mdm/connector.js');
+        const log = (line: string) => process.stderr.write(`smc mdm: ${line}\n`);
+        const connector = await startConnector({
+          dataDir: options.dataDir,
+          host: options.host,
+          enrollPort: options.enrollPort,
+          devicePort: options.devicePort,
+          hostnames: options.hostname,
+          databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
+          server: { serverUrl: options.serverUrl, serverCaPem, enrollmentToken },
+          relayIntervalMs: options.relayInterval * 1_000,
+          checkInIntervalSeconds: options.checkInInterval,
+          log,
+        });
+        // Handlers first, ready file second (same reason as `smc serve`).
+        const stopped = new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            log(`${signal}: finishing the relay round and in-flight check-ins`);
+            connector.close().then(resolve, (error: Error) => {
+              log(`shutdown error: ${error.message}`);
+              resolve();
+            });
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        });
+        log(
+          `enrollment: ${connector.enrollUrl}  (POST /mdm/v1/enroll; console /api/*, admin token in ${connector.adminTokenFile})`,
+        );
+        log(`devices:    ${connector.deviceUrl}  (POST /mdm/v1/check-in, mutual TLS)`);
+        log(`relay:      agent ${connector.relayAgentId} of ${options.serverUrl}`);
+        if (options.readyFile) {
+          const ready: MdmReadyFile = {
+            enrollUrl: connector.enrollUrl,
+            deviceUrl: connector.deviceUrl,
+            caFile: connector.caFile,
+            adminTokenFile: connector.adminTokenFile,
+            relayAgentId: connector.relayAgentId,
+            pid: process.pid,
+          };
+          const file = path.resolve(options.readyFile);
+          await writeFile(`${file}.tmp`, JSON.stringify(ready, null, 2));
+          await rename(`${file}.tmp`, file);
+        }
+        await stopped;
+        log('stopped');
+        return 0;
+      }),
+    );
+}
+
+/** Where the first start's server enrollment token comes from; asked only when needed. */
+function serverTokenSource(options: MdmOptions, serverCaPem: string): () => Promise<string> {
+  if (options.serverEnrollToken) {
+    const token = options.serverEnrollToken;
+    return async () => token;
+  }
+  return async () => {
+    if (!options.serverConsoleUrl || !options.serverAdminTokenFile) {
+      throw new UsageError(
+        'the connector is not enrolled with the server yet: give --server-enroll-token, or --server-console-url with --server-admin-token-file',
+      );
+    }
+    const adminToken = (await readFile(options.serverAdminTokenFile, 'utf8')).trim();
+    const made = await consoleRequest<EnrollmentTokenResponse>({
+      baseUrl: options.serverConsoleUrl,
+      path: '/api/enrollment-tokens',
+      method: 'POST',
+      token: adminToken,
+      ca: serverCaPem,
+      body: { uses: 1, ttlSeconds: 600 },
+    });
+    return made.token;
+  };
+}

@@ -1,0 +1,215 @@
+import { mkdir } from 'node:fs/promises';
+import { isIP, type Socket } from 'node:net';
+import { hostname as osHostname } from 'node:os';
+import path from 'node:path';
+import fastify, { type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { DEFAULT_MDM_DEVICE_PORT, DEFAULT_MDM_ENROLL_PORT } from '../../protocol/index.js';
+import { installErrorHandler } from '../http/errors.js';
+import { STRICT_BODY_COERCED_QUERY } from '../http/validation.js';
+import { loadAgentCertificateAuthority, loadOrCreatePki } from '../pki/index.js';
+import { startEmbeddedPostgres } from '../store/embedded-postgres.js';
+import { migrate } from '../store/migrate.js';
+import { createPool } from '../store/pool.js';
+import { CheckInPolicy } from './check-in-policy.js';
+import { CheckInService } from './check-in-service.js';
+import { DeviceEnrollment } from './device-enrollment.js';
+import { registerAdminRoutes } from './http/admin-routes.js';
+import { registerCheckInRoute, registerDeviceEnrollRoute } from './http/device-routes.js';
+import { loadOrEnrollRelayIdentity, type RelayEnrollment } from './relay/relay-identity.js';
+import { ServerRelay } from './relay/server-relay.js';
+import { MDM_MIGRATIONS, MDM_MIGRATIONS_TABLE } from './store/migrations.js';
+import { ConnectorTelemetry } from './telemetry/connector-telemetry.js';
+
+/** Check-in bodies are small; a larger one is a mistake or an attack. Ours. */
+const MAX_DEVICE_BODY_BYTES = 256 * 1024;
+
+export interface ConnectorOptions {
+  /** The connector's own folder: its device CA and admin token (pki/), relay identity, embedded PostgreSQL. */
+  readonly dataDir: string;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 9980 (0 picks a free port) */
+  readonly enrollPort?: number;
+  /** @default 9981 (0 picks a free port) */
+  readonly devicePort?: number;
+  /** Names the connector certificate covers besides the listen address. @default ['localhost'] */
+  readonly hostnames?: readonly string[];
+  /** Any PostgreSQL (the connector keeps to schema `mdm`); without it an embedded one runs in `<dataDir>/pg`. */
+  readonly databaseUrl?: string;
+  /** How the connector becomes an agent of the management server. */
+  readonly server: RelayEnrollment;
+  /** @default 5000 */
+  readonly relayIntervalMs?: number;
+  /** @default 300 */
+  readonly checkInIntervalSeconds?: number;
+  /** @default 86400 */
+  readonly summaryRefreshSeconds?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningConnector {
+  readonly enrollUrl: string;
+  readonly deviceUrl: string;
+  readonly caFile: string;
+  readonly caCertPem: string;
+  readonly adminToken: string;
+  readonly adminTokenFile: string;
+  readonly relayAgentId: string;
+  readonly databaseUrl: string;
+  readonly pool: pg.Pool;
+  /** Stop taking check-ins, let the relay finish its round, close everything. */
+  close(): Promise<void>;
+}
+
+/** The Mobile Device Connector: its own service, data folder, PKI, schema and listeners. */
+export async function startConnector(options: ConnectorOptions): Promise<RunningConnector> {
+  const log = options.log ?? (() => {});
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o711 });
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanup = async () => {
+    for (const step of cleanups.splice(0).reverse()) await step();
+  };
+
+  try {
+    let databaseUrl = options.databaseUrl;
+    if (!databaseUrl) {
+      log(`starting embedded PostgreSQL in ${path.join(dataDir, 'pg')}`);
+      const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg') });
+      cleanups.push(() => embedded.stop());
+      databaseUrl = embedded.url;
+    }
+    const pool = createPool(databaseUrl);
+    cleanups.push(() => pool.end());
+    await pool.query('CREATE SCHEMA IF NOT EXISTS mdm');
+    const migrated = await migrate(pool, MDM_MIGRATIONS, { table: MDM_MIGRATIONS_TABLE });
+    if (migrated.applied.length) log(`applied migrations: ${migrated.applied.join(', ')}`);
+
+    const hostnames = options.hostnames?.length ? [...options.hostnames] : ['localhost'];
+    const ipAddresses = [
+      ...new Set(['127.0.0.1', ...(isIP(host) && host !== '0.0.0.0' ? [host] : [])]),
+    ];
+    const pki = await loadOrCreatePki({
+      dataDir,
+      hostnames,
+      ipAddresses,
+      caCommonName: 'smc-kit MDM device CA',
+    });
+    if (pki.created) log(`created device CA and admin token in ${path.join(dataDir, 'pki')}`);
+    const ca = await loadAgentCertificateAuthority(pki);
+
+    const identity = await loadOrEnrollRelayIdentity(dataDir, options.server);
+    if (identity.enrolled) log(`enrolled with the management server as agent ${identity.agentId}`);
+
+    const telemetry = new ConnectorTelemetry();
+    const schedule = new CheckInPolicy(options.checkInIntervalSeconds);
+    const enrollment = new DeviceEnrollment(pool, ca, schedule);
+    const checkIns = new CheckInService(pool, schedule, telemetry, {
+      ...(options.summaryRefreshSeconds !== undefined
+        ? { summaryRefreshSeconds: options.summaryRefreshSeconds }
+        : {}),
+    });
+
+    // The full chain (leaf + device CA): a device that pinned nothing yet can still build it.
+    const tls = {
+      key: pki.serverKeyPem,
+      cert: `${pki.serverCertPem.trim()}\n${pki.caCertPem.trim()}\n`,
+      minVersion: 'TLSv1.2' as const,
+    };
+    const onInternalError = (error: Error) =>
+      log(`internal error: ${error.stack ?? error.message}`);
+
+    const enrollApp = fastify({
+      https: tls,
+      schemaController: STRICT_BODY_COERCED_QUERY,
+      bodyLimit: MAX_DEVICE_BODY_BYTES,
+      logger: false,
+      return503OnClosing: true,
+    }) as unknown as FastifyInstance;
+    installErrorHandler(enrollApp, onInternalError);
+    registerDeviceEnrollRoute(enrollApp, { enrollment, telemetry });
+    await registerAdminRoutes(enrollApp, {
+      pool,
+      enrollment,
+      telemetry,
+      adminToken: pki.adminToken,
+      relayAgentId: identity.agentId,
+    });
+
+    const deviceApp = fastify({
+      schemaController: STRICT_BODY_COERCED_QUERY,
+      http2: true,
+      https: {
+        ...tls,
+        allowHTTP1: true,
+        ca: [pki.caCertPem],
+        requestCert: true,
+        // Verified, but answered with a JSON 401 instead of a dropped handshake.
+        rejectUnauthorized: false,
+      },
+      bodyLimit: MAX_DEVICE_BODY_BYTES,
+      logger: false,
+      return503OnClosing: true,
+    }) as unknown as FastifyInstance;
+    installErrorHandler(deviceApp, onInternalError);
+    registerCheckInRoute(deviceApp, { checkIns, telemetry });
+
+    const relay = new ServerRelay(pool, {
+      serverUrl: options.server.serverUrl,
+      identity,
+      hostname: hostnames[0] ?? osHostname(),
+      telemetry,
+      log,
+      ...(options.relayIntervalMs !== undefined ? { intervalMs: options.relayIntervalMs } : {}),
+    });
+
+    const sockets = trackSockets([enrollApp, deviceApp]);
+    await enrollApp.listen({ host, port: options.enrollPort ?? DEFAULT_MDM_ENROLL_PORT });
+    await deviceApp.listen({ host, port: options.devicePort ?? DEFAULT_MDM_DEVICE_PORT });
+    cleanups.push(async () => {
+      const force = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, 1_000);
+      await Promise.all([enrollApp.close(), deviceApp.close()]);
+      clearTimeout(force);
+    });
+    await relay.start();
+    // Runs before the listeners close (cleanups go in reverse): the last round's answer is stored.
+    cleanups.push(() => relay.stop());
+
+    const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host;
+    const portOf = (app: FastifyInstance) => (app.server.address() as { port: number }).port;
+    let closing: Promise<void> | null = null;
+    return {
+      enrollUrl: `https://${urlHost}:${portOf(enrollApp)}`,
+      deviceUrl: `https://${urlHost}:${portOf(deviceApp)}`,
+      caFile: pki.files.caFile,
+      caCertPem: pki.caCertPem,
+      adminToken: pki.adminToken,
+      adminTokenFile: pki.files.adminTokenFile,
+      relayAgentId: identity.agentId,
+      databaseUrl,
+      pool,
+      close: () => {
+        closing ??= cleanup();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await cleanup().catch(() => {});
+    throw error;
+  }
+}
+
+function trackSockets(apps: readonly FastifyInstance[]): Set<Socket> {
+  const sockets = new Set<Socket>();
+  for (const app of apps) {
+    app.server.on('secureConnection', (socket: Socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+  }
+  return sockets;
+}
