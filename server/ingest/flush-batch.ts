@@ -14,27 +14,43 @@ const MAX_TASKS = MAX_TASKS_PER_RESPONSE;
 export async function flushBatch(
   client: pg.PoolClient,
   batch: readonly QueuedReplication[],
-  options: { agentsWithTasks: ReadonlySet<string>; redeliverAfterSeconds: number },
+  options: {
+    agentsWithTasks: ReadonlySet<string>;
+    redeliverAfterSeconds: number;
+    /** Agent id -> identity key last committed by this process (see identityKey). */
+    identityCache: Map<string, string>;
+  },
 ): Promise<Map<string, StoredReplication>> {
   const items = [...batch].sort((a, b) =>
     a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : 0,
   );
   const ids = items.map((r) => r.agentId);
+  // Steady state: an agent whose identity and status are what this process last stored,
+  // with no full inventory, needs neither the clone check nor the computers upsert.
+  const keys = new Map(items.map((r) => [r.agentId, identityKey(r)]));
+  const changed = items.filter((r) => {
+    const key = keys.get(r.agentId);
+    return key === '' || options.identityCache.get(r.agentId) !== key;
+  });
+  const changedIds = changed.map((r) => r.agentId);
 
   await client.query('BEGIN');
   try {
-    const known = await client.query<{
-      agent_id: string;
-      fingerprint: string;
-      known_fingerprints: string[];
-      clone_policy: string | null;
-      inventory_hash: string | null;
-    }>({
-      name: 'smc-known-computers',
-      text: `SELECT agent_id, fingerprint, known_fingerprints, clone_policy, inventory_hash
+    const known =
+      changed.length === 0
+        ? { rows: [] }
+        : await client.query<{
+            agent_id: string;
+            fingerprint: string;
+            known_fingerprints: string[];
+            clone_policy: string | null;
+            inventory_hash: string | null;
+          }>({
+            name: 'smc-known-computers',
+            text: `SELECT agent_id, fingerprint, known_fingerprints, clone_policy, inventory_hash
              FROM computers WHERE agent_id = ANY($1::uuid[])`,
-      values: [ids],
-    });
+            values: [changedIds],
+          });
     const existing = new Map(known.rows.map((r) => [r.agent_id, r]));
 
     const clones: {
@@ -46,7 +62,7 @@ export async function flushBatch(
     }[] = [];
     const inventories: { agent_id: string; hash: string; hardware: unknown; software: unknown }[] =
       [];
-    for (const { agentId, body } of items) {
+    for (const { agentId, body } of changed) {
       const row = existing.get(agentId);
       const fingerprint = body.agent.fingerprint;
       // clone_policy 'match' is the guide's "always match the existing computer" (VDI).
@@ -82,9 +98,10 @@ export async function flushBatch(
 
     // Identity and status: written only when something changed, so steady replications
     // leave `computers` (and its console indexes) alone.
-    await client.query({
-      name: 'smc-upsert-computers',
-      text: `INSERT INTO computers AS c (agent_id, hostname, os_family, os_name, os_version, agent_version,
+    if (changed.length > 0)
+      await client.query({
+        name: 'smc-upsert-computers',
+        text: `INSERT INTO computers AS c (agent_id, hostname, os_family, os_name, os_version, agent_version,
                fingerprint, protection, modules_version, last_update, uptime_seconds, policy_version, inventory_hash)
              SELECT agent_id, hostname, os_family, os_name, os_version, agent_version, fingerprint, protection,
                     modules_version, last_update, 0, policy_version, inventory_hash
@@ -102,28 +119,28 @@ export async function flushBatch(
                IS DISTINCT FROM (EXCLUDED.hostname, EXCLUDED.os_family, EXCLUDED.os_name, EXCLUDED.os_version,
                     EXCLUDED.agent_version, EXCLUDED.protection, EXCLUDED.modules_version, EXCLUDED.last_update,
                     EXCLUDED.policy_version, COALESCE(EXCLUDED.inventory_hash, c.inventory_hash))`,
-      values: [
-        JSON.stringify(
-          items.map(({ agentId, body }) => ({
-            agent_id: agentId,
-            hostname: body.agent.hostname,
-            os_family: body.agent.os.family,
-            os_name: body.agent.os.name,
-            os_version: body.agent.os.version,
-            agent_version: body.agent.version,
-            fingerprint: body.agent.fingerprint,
-            protection: body.status.protection,
-            modules_version: body.status.modulesVersion,
-            last_update: body.status.lastUpdate,
-            policy_version: body.policyVersion,
-            // Only a full inventory moves the stored hash; a hash alone is a "no change" note.
-            inventory_hash: inventories.some((i) => i.agent_id === agentId)
-              ? body.inventory?.hash
-              : null,
-          })),
-        ),
-      ],
-    });
+        values: [
+          JSON.stringify(
+            changed.map(({ agentId, body }) => ({
+              agent_id: agentId,
+              hostname: body.agent.hostname,
+              os_family: body.agent.os.family,
+              os_name: body.agent.os.name,
+              os_version: body.agent.os.version,
+              agent_version: body.agent.version,
+              fingerprint: body.agent.fingerprint,
+              protection: body.status.protection,
+              modules_version: body.status.modulesVersion,
+              last_update: body.status.lastUpdate,
+              policy_version: body.policyVersion,
+              // Only a full inventory moves the stored hash; a hash alone is a "no change" note.
+              inventory_hash: inventories.some((i) => i.agent_id === agentId)
+                ? body.inventory?.hash
+                : null,
+            })),
+          ),
+        ],
+      });
 
     // Logs: one JSON document for the whole batch; PostgreSQL unpacks it in C.
     const logRows: { a: string; s: number; t: string; at: string; d: unknown }[] = [];
@@ -156,22 +173,29 @@ export async function flushBatch(
 
     // The hot row: last seen and the ack position. A run advances the ack only when it starts
     // at or below the committed position + 1, so a gap never moves it.
-    await client.query({
-      name: 'smc-insert-agent-state',
-      text: `INSERT INTO agent_state (agent_id, last_seen) SELECT unnest($1::uuid[]), now()
-             ON CONFLICT (agent_id) DO NOTHING`,
-      values: [ids],
-    });
+    // One round trip: new agents are inserted with their first run applied, known ones
+    // updated. (A new agent racing a concurrent batch for itself gets no row back and an
+    // ack of 0 this time: conservative, never wrong.)
     const state = await client.query<{ agent_id: string; logs_through: number }>({
       name: 'smc-advance-agent-state',
-      text: `UPDATE agent_state AS s SET
-               last_seen = now(),
-               replications = s.replications + 1,
-               logs_through = CASE WHEN x.first_seq <= s.logs_through + 1 AND x.last_seq > s.logs_through
-                                   THEN x.last_seq ELSE s.logs_through END
-             FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS x(id, first_seq, last_seq)
-             WHERE s.agent_id = x.id
-             RETURNING s.agent_id, s.logs_through`,
+      text: `WITH x AS (
+               SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS x(id, first_seq, last_seq)),
+             added AS (
+               INSERT INTO agent_state (agent_id, logs_through, last_seen, replications)
+               SELECT id, CASE WHEN first_seq = 1 THEN last_seq ELSE 0 END, now(), 1 FROM x
+               WHERE NOT EXISTS (SELECT 1 FROM agent_state s WHERE s.agent_id = x.id)
+               ORDER BY id
+               ON CONFLICT (agent_id) DO NOTHING
+               RETURNING agent_id, logs_through),
+             advanced AS (
+               UPDATE agent_state AS s SET
+                 last_seen = now(),
+                 replications = s.replications + 1,
+                 logs_through = CASE WHEN x.first_seq <= s.logs_through + 1 AND x.last_seq > s.logs_through
+                                     THEN x.last_seq ELSE s.logs_through END
+               FROM x WHERE s.agent_id = x.id
+               RETURNING s.agent_id, s.logs_through)
+             SELECT agent_id, logs_through FROM added UNION ALL SELECT agent_id, logs_through FROM advanced`,
       values: [
         ids,
         ids.map((id) => runs.get(id)?.first ?? 0),
@@ -292,6 +316,11 @@ export async function flushBatch(
     }
 
     await client.query('COMMIT');
+    for (const id of ids) {
+      const key = keys.get(id) as string;
+      if (cloneAnswers.has(id) || key === '') options.identityCache.delete(id);
+      else options.identityCache.set(id, key);
+    }
 
     const stored = new Map<string, StoredReplication>();
     for (const id of ids) {
@@ -308,4 +337,25 @@ export async function flushBatch(
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+/**
+ * What must be unchanged for a replication to skip the computers upsert: every identity and
+ * status field it writes. A full inventory always takes the long path ('' never matches).
+ */
+function identityKey({ body }: QueuedReplication): string {
+  if (body.inventory?.hardware !== undefined || body.inventory?.software !== undefined) return '';
+  const { agent, status } = body;
+  return [
+    agent.fingerprint,
+    agent.hostname,
+    agent.os.family,
+    agent.os.name,
+    agent.os.version,
+    agent.version,
+    status.protection,
+    status.modulesVersion,
+    status.lastUpdate,
+    body.policyVersion,
+  ].join('\u0000');
 }

@@ -40,6 +40,9 @@ export class GroupCommitter {
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
+  /** Identity keys this process committed last, per agent: lets steady replications skip
+   *  the computers upsert. Cleared when it grows past a bound (a cache, never the truth). */
+  private readonly identityCache = new Map<string, string>();
   /** Milliseconds spent committing, for the load governor's utilisation figure. */
   busyMs = 0;
 
@@ -151,9 +154,11 @@ export class GroupCommitter {
         client = await this.pool.connect();
         const stored = await flushBatch(client, batch, {
           agentsWithTasks: this.options.agentsWithTasks,
+          identityCache: this.identityCache,
           redeliverAfterSeconds: this.options.redeliverAfterSeconds ?? 600,
         });
         client.release();
+        if (this.identityCache.size > 1_000_000) this.identityCache.clear();
         const ms = performance.now() - started;
         this.busyMs += ms;
         let logsStored = 0;
