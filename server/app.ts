@@ -12,6 +12,7 @@ import { PolicyCache } from './cache/policy-cache.js';
 import { TaskHints } from './cache/task-hints.js';
 import { installBearerAuth } from './console/auth.js';
 import { registerConsoleRoutes } from './console/routes.js';
+import { registerConsoleWeb } from './console/static.js';
 import { EnrollmentService } from './enrollment/enrollment-service.js';
 import { installErrorHandler } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
@@ -174,6 +175,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       bearer: true,
     });
     registerConsoleRoutes(consoleApp, { pool, enrollment, committer, governor, telemetry });
+    // The web console's built files at `/` (public; the data behind them needs the token).
+    registerConsoleWeb(consoleApp, { log });
 
     const sockets = trackSockets([agentApp, consoleApp]);
     await agentApp.listen({ host, port: options.agentPort ?? 2222 });

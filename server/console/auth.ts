@@ -2,6 +2,13 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ApiError } from '../http/errors.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route needs no token: the web console's own files, which hold no data. */
+    public?: boolean;
+  }
+}
+
 /** Paths anyone on the console port may read: liveness, Prometheus scraping, the API description. */
 const PUBLIC_PATHS = new Set(['/healthz', '/metrics', '/openapi.json']);
 
@@ -10,7 +17,7 @@ export function installBearerAuth(app: FastifyInstance, adminToken: string): voi
   const expected = Buffer.from(adminToken);
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
-    if (PUBLIC_PATHS.has(path)) return;
+    if (PUBLIC_PATHS.has(path) || request.routeOptions.config?.public === true) return;
     const header = request.headers.authorization ?? '';
     const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
