@@ -53,6 +53,10 @@ export type LogAuditResponse = Static<typeof LogAuditResponse>;
 // GET /api/stats
 export const StatsResponse = Type.Object({
   computers: Type.Integer(),
+  /** Computers that replicated within the current interval (plus its jitter). */
+  seenWithinInterval: Type.Integer(),
+  /** Computers whose protection status is warning or critical. */
+  withProblems: Type.Integer(),
   /** Replications answered per second, averaged over the last 60 s. */
   replicationsPerSecond: Type.Number(),
   totals: Type.Object({

@@ -231,13 +231,23 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
   );
 
   app.get('/api/stats', { schema: { response: { 200: StatsResponse } } }, async () => {
-    const { rows } = await pool.query<{ computers: number; clones: number }>(
-      `SELECT (SELECT count(*)::int FROM computers) AS computers,
-              (SELECT count(*)::int FROM clone_questions WHERE resolution IS NULL) AS clones`,
-    );
     const g = deps.governor;
+    const { rows } = await pool.query<{
+      computers: number;
+      seen: number;
+      problems: number;
+      clones: number;
+    }>(
+      `SELECT (SELECT count(*)::int FROM computers) AS computers,
+              (SELECT count(*)::int FROM agent_state WHERE last_seen > now() - make_interval(secs => $1)) AS seen,
+              (SELECT count(*)::int FROM computers WHERE protection <> 'ok') AS problems,
+              (SELECT count(*)::int FROM clone_questions WHERE resolution IS NULL) AS clones`,
+      [Math.ceil(g.intervalSeconds * 1.1)],
+    );
     return {
       computers: rows[0]?.computers ?? 0,
+      seenWithinInterval: rows[0]?.seen ?? 0,
+      withProblems: rows[0]?.problems ?? 0,
       replicationsPerSecond: deps.telemetry.ratePerSecond(),
       totals: deps.telemetry.totals,
       queueDepth: deps.committer.depth,

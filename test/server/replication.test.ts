@@ -78,11 +78,15 @@ describe('replication', () => {
     );
     expect(results.map((r) => r.status)).toEqual(agents.map(() => 200));
     expect(results.map((r) => r.body.ack.logsThrough)).toEqual(agents.map(() => 5));
-    const stats = await consoleCall<{ totals: { logsStored: number }; computers: number }>(
-      server,
-      '/api/stats',
-    );
+    const stats = await consoleCall<{
+      totals: { logsStored: number };
+      computers: number;
+      seenWithinInterval: number;
+      withProblems: number;
+    }>(server, '/api/stats');
     expect(stats.body.computers).toBeGreaterThanOrEqual(40);
+    expect(stats.body.seenWithinInterval).toBe(stats.body.computers);
+    expect(stats.body.withProblems).toBe(0);
     for (const a of agents) a.close();
   });
 
