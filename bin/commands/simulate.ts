@@ -1,15 +1,28 @@
 import { access, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Command, Option } from 'commander';
+import {
+  DEFAULT_DEVICE_JITTER_FRACTION,
+  type DeviceSimulationOptions,
+} from '../../simulator/devices/device-simulation-options.js';
 import { IdentityCacheMismatch } from '../../simulator/identity/cache.js';
 import { certificateFingerprint } from '../../simulator/identity/keys.js';
 import { DEFAULT_OS_MIX, parseOsMix } from '../../simulator/profile/os-mix.js';
+import {
+  deviceOutcomeLine,
+  devicesOnlySimulationOptions,
+  devicesOnlySimulationOutcome,
+} from '../../simulator/run/devices-only-run.js';
 import {
   parseNumberIn,
   parseRatePerSecond,
   parseShard,
   parseWhole,
 } from '../../simulator/run/flag-rules.js';
+import {
+  type DeviceSimulationOutcome,
+  runDeviceSimulation,
+} from '../../simulator/run/run-device-simulation.js';
 import {
   runSimulation,
   type SimulationOutcome,
@@ -35,7 +48,7 @@ interface SimulateFlags {
   enrollToken?: string;
   consoleUrl?: string;
   adminTokenFile?: string;
-  agents: string;
+  agents?: string;
   interval: string;
   duration: string;
   rate?: string;
@@ -63,6 +76,13 @@ interface SimulateFlags {
   json?: string;
   html?: string;
   verify?: boolean;
+  devices?: string;
+  mdmTarget?: string;
+  mdmEnrollUrl?: string;
+  mdmCa?: string;
+  mdmEnrollToken?: string;
+  deviceInterval: string;
+  androidRatio: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -80,7 +100,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--enroll-token <token>', 'enrollment token for agents not in --identities yet')
     .option('--console-url <url>', 'console API, e.g. https://127.0.0.1:2223 (tokens, --verify)')
     .option('--admin-token-file <file>', 'file holding the console admin token')
-    .option('--agents <n>', 'virtual agents in the fleet (all shards)', '1000')
+    .option('--agents <n>', 'virtual agents in the fleet (all shards; default 1000)')
     .option(
       '--interval <duration>',
       'fleet model: replication interval until the server says otherwise',
@@ -140,25 +160,53 @@ export function registerSimulateCommand(program: Command): void {
     .option('--json <file>', 'write the results as JSON')
     .option('--html <file>', 'write an HTML report')
     .option('--verify', 'at the end, ask the console API whether every acknowledged log is stored')
+    .option('--devices <n>', 'simulated phones checking in to a Mobile Device Connector')
+    .option('--mdm-target <url>', "connector's device check-in port, e.g. https://127.0.0.1:9981")
+    .option('--mdm-enroll-url <url>', "connector's enrollment port, e.g. https://127.0.0.1:9980")
+    .option('--mdm-ca <file>', "PEM of the connector's device CA (verifies both its ports)")
+    .option('--mdm-enroll-token <token>', "MDM enrollment token from the connector's console API")
+    .option('--device-interval <duration>', 'time between two check-ins of one device', '5m')
+    .option('--android-ratio <share>', 'share of the devices that run Android (rest iOS)', '0.7')
     .addHelpText(
       'after',
-      '\nExamples:\n  smc simulate --target https://127.0.0.1:2222 --ca ca.pem --enroll-token T --agents 5000 --interval 10m --time-scale 60 --duration 2m\n  smc simulate --target https://smc:2222 --ca ca.pem --identities .smc/ids --rate 800/s --duration 5m --proxy http://proxy:3128\n  smc simulate --target https://127.0.0.1:2222 --ca ca.pem --enroll-token T --find-capacity --slo p99<250ms --slo errors<0.1%',
+      '\nExamples:\n  smc simulate --target https://127.0.0.1:2222 --ca ca.pem --enroll-token T --agents 5000 --interval 10m --time-scale 60 --duration 2m\n  smc simulate --target https://smc:2222 --ca ca.pem --identities .smc/ids --rate 800/s --duration 5m --proxy http://proxy:3128\n  smc simulate --target https://127.0.0.1:2222 --ca ca.pem --enroll-token T --find-capacity --slo p99<250ms --slo errors<0.1%\n  smc simulate --devices 2000 --mdm-target https://127.0.0.1:9981 --mdm-enroll-url https://127.0.0.1:9980 --mdm-ca mdm-ca.pem --mdm-enroll-token T --device-interval 5m --time-scale 60 --duration 2m',
     )
     .action((flags: SimulateFlags) =>
       runAction(async () => {
         const reporting = await RunReporting.prepare(flags);
-        const options = await simulationOptionsFrom(flags);
+        const devices = await deviceOptionsFrom(flags);
+        const agentsRun = !devices || flags.target !== undefined || flags.agents !== undefined;
+        if (devices && !agentsRun) refuseAgentOnlyFlags(flags);
+        const devicesRun = devices && { ...devices, alone: !agentsRun };
+        const agents = agentsRun ? await simulationOptionsFrom(flags) : undefined;
+        const options =
+          agents ??
+          devicesOnlySimulationOptions(
+            devices as DeviceSimulationOptions,
+            parseDurationMs(flags.lateAfter, '--late-after'),
+          );
         const recorder = reporting.createRecorder(options);
         let outcome: SimulationOutcome;
         try {
-          outcome = await runSimulation(options, recorder);
+          // Agents and phones share the recorder: one set of histograms, gates and reports.
+          const [agentOutcome, deviceOutcome] = await Promise.all([
+            agents ? runSimulation(agents, recorder) : undefined,
+            devicesRun ? runDeviceSimulation(devicesRun, recorder) : undefined,
+          ]);
+          outcome = {
+            ...(agentOutcome ??
+              devicesOnlySimulationOutcome(deviceOutcome as DeviceSimulationOutcome)),
+            ...(deviceOutcome ? { devices: deviceOutcome } : {}),
+          };
         } catch (error) {
           if (error instanceof SimulationSetupError || error instanceof IdentityCacheMismatch) {
             throw new UsageError(error.message);
           }
           throw error;
         }
-        return (await reporting.finish(options, outcome, recorder)).exitCode;
+        const { exitCode } = await reporting.finish(options, outcome, recorder);
+        if (outcome.devices) process.stdout.write(`${deviceOutcomeLine(outcome.devices)}\n`);
+        return exitCode;
       }),
     );
 }
@@ -175,7 +223,7 @@ async function simulationOptionsFrom(flags: SimulateFlags): Promise<SimulationOp
     const target = parseTargetUrl(flags.target, '--target');
     const caPem = await readText(flags.ca, '--ca');
     certificateFingerprint(caPem, '--ca');
-    const agents = parseWhole(flags.agents, '--agents', 1, 1_000_000);
+    const agents = parseWhole(flags.agents ?? '1000', '--agents', 1, 1_000_000);
     const seconds = (text: string, field: string) => parseDurationMs(text, field) / 1_000;
     const durationSeconds = positive(seconds(flags.duration, '--duration'), '--duration');
     const chosen = [
@@ -249,6 +297,87 @@ async function simulationOptionsFrom(flags: SimulateFlags): Promise<SimulationOp
         taskResultRate: parseNumberIn(flags.taskResultRate, '--task-result-rate', 0, 1, true),
       },
       verify: flags.verify === true,
+      onProgress: (line) => process.stderr.write(`smc simulate: ${line}\n`),
+    };
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Flags that only make sense with agents, refused when the devices run alone. */
+const AGENT_ONLY_FLAGS = [
+  ['ca', '--ca'],
+  ['enrollToken', '--enroll-token'],
+  ['consoleUrl', '--console-url'],
+  ['adminTokenFile', '--admin-token-file'],
+  ['rate', '--rate'],
+  ['ramp', '--ramp'],
+  ['findCapacity', '--find-capacity'],
+  ['identities', '--identities'],
+  ['proxy', '--proxy'],
+  ['osMix', '--os-mix'],
+  ['verify', '--verify'],
+] as const;
+
+function refuseAgentOnlyFlags(flags: SimulateFlags): void {
+  for (const [key, flag] of AGENT_ONLY_FLAGS) {
+    if (flags[key] !== undefined)
+      throw new UsageError(
+        `${flag}: applies to agents; add --target (and --agents) to run agents beside the devices`,
+      );
+  }
+}
+
+const MDM_FLAGS = [
+  ['mdmTarget', '--mdm-target'],
+  ['mdmEnrollUrl', '--mdm-enroll-url'],
+  ['mdmCa', '--mdm-ca'],
+  ['mdmEnrollToken', '--mdm-enroll-token'],
+] as const;
+
+/** The phones' half of the run, or undefined without --devices; problems name their flag. */
+async function deviceOptionsFrom(
+  flags: SimulateFlags,
+): Promise<DeviceSimulationOptions | undefined> {
+  try {
+    if (flags.devices === undefined) {
+      for (const [key, flag] of MDM_FLAGS) {
+        if (flags[key] !== undefined) throw new RangeError(`${flag}: only applies with --devices`);
+      }
+      return undefined;
+    }
+    const devices = parseWhole(flags.devices, '--devices', 1, 1_000_000);
+    for (const [key, flag] of MDM_FLAGS) {
+      if (flags[key] === undefined) throw new RangeError(`${flag}: required with --devices`);
+    }
+    if (flags.shard !== '1/1')
+      throw new RangeError('--shard: devices are not sharded; run them in one process');
+    const target = parseTargetUrl(flags.mdmTarget as string, '--mdm-target');
+    const enroll = parseTargetUrl(flags.mdmEnrollUrl as string, '--mdm-enroll-url');
+    const caPem = await readText(flags.mdmCa as string, '--mdm-ca');
+    certificateFingerprint(caPem, '--mdm-ca');
+    const token = flags.mdmEnrollToken as string;
+    if (!/^\S{8,128}$/.test(token))
+      throw new RangeError('--mdm-enroll-token: must be 8 to 128 characters without spaces');
+    const seconds = (text: string, field: string) => parseDurationMs(text, field) / 1_000;
+    const intervalSeconds = positive(
+      seconds(flags.deviceInterval, '--device-interval'),
+      '--device-interval',
+    );
+    const seed = parseWhole(flags.seed, '--seed', 0, 2 ** 31 - 1);
+    return {
+      devices,
+      target: { ...target, caPem },
+      enroll: { ...enroll, caPem },
+      enrollToken: token,
+      androidRatio: parseNumberIn(flags.androidRatio, '--android-ratio', 0, 1, true),
+      intervalSeconds,
+      jitterFraction: DEFAULT_DEVICE_JITTER_FRACTION,
+      durationSeconds: positive(seconds(flags.duration, '--duration'), '--duration'),
+      timeScale: parseNumberIn(flags.timeScale, '--time-scale', 0.001, 100_000),
+      seed,
+      timeoutMs: positive(parseDurationMs(flags.timeout, '--timeout'), '--timeout'),
       onProgress: (line) => process.stderr.write(`smc simulate: ${line}\n`),
     };
   } catch (error) {

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { CapacitySearch, JsonValue, RunMeta } from '../metrics/contract.js';
+import type { DeviceSimulationOutcome } from './run-device-simulation.js';
 import type { SimulationOutcome } from './run-simulation.js';
 import type { SimulationOptions } from './simulation-options.js';
 
@@ -31,7 +32,11 @@ export function simulationRunMeta(
     ...(options.shard.count > 1 ? { shard: options.shard } : {}),
     startedAt: outcome.startedAt,
     endedAt: endedAt.toISOString(),
-    options: recordedOptions(options),
+    options: {
+      ...recordedOptions(options),
+      // The phones' own account: the samples are already in the shared histograms.
+      ...(outcome.devices ? { devices: deviceRecord(outcome.devices) } : {}),
+    },
     generatorHost: hostname(),
     ...(capacity ? { capacity } : {}),
     ...(outcome.verify
@@ -43,6 +48,16 @@ export function simulationRunMeta(
           },
         }
       : {}),
+  };
+}
+
+function deviceRecord(devices: DeviceSimulationOutcome): { [key: string]: JsonValue } {
+  return {
+    devices: { ...devices.devices },
+    enrollSeconds: devices.enrollSeconds,
+    wallSeconds: devices.wallSeconds,
+    checkIns: { ...devices.checkIns },
+    commands: { ...devices.commands },
   };
 }
 

@@ -14,6 +14,7 @@ import { RampWorkload } from '../workload/ramp.js';
 import { RateWorkload } from '../workload/rate.js';
 import type { Workload } from '../workload/workload.js';
 import { type PhaseContext, runPhase } from './phase.js';
+import type { DeviceSimulationOutcome } from './run-device-simulation.js';
 import { type SimulationOptions, shardSlice } from './simulation-options.js';
 
 /** What the load-generating half knows at the end of a run (the recorder has the rest). */
@@ -40,6 +41,8 @@ export interface SimulationOutcome {
     readonly stored: number;
     readonly lost: number;
   };
+  /** Present when simulated phones ran in the same process (`smc simulate --devices`). */
+  readonly devices?: DeviceSimulationOutcome;
 }
 
 export class SimulationSetupError extends Error {
