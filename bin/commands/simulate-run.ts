@@ -1,0 +1,307 @@
+import { readFile } from 'node:fs/promises';
+import {
+  DEFAULT_DEVICE_JITTER_FRACTION,
+  type DeviceSimulationOptions,
+} from '../../simulator/devices/device-simulation-options.js';
+import { IdentityCacheMismatch } from '../../simulator/identity/cache.js';
+import { certificateFingerprint } from '../../simulator/identity/keys.js';
+import { DEFAULT_OS_MIX, parseOsMix } from '../../simulator/profile/os-mix.js';
+import {
+  deviceOutcomeLine,
+  devicesOnlySimulationOptions,
+  devicesOnlySimulationOutcome,
+} from '../../simulator/run/devices-only-run.js';
+import {
+  parseNumberIn,
+  parseRatePerSecond,
+  parseShard,
+  parseWhole,
+} from '../../simulator/run/flag-rules.js';
+import {
+  type DeviceSimulationOutcome,
+  runDeviceSimulation,
+} from '../../simulator/run/run-device-simulation.js';
+import {
+  runSimulation,
+  type SimulationOutcome,
+  SimulationSetupError,
+} from '../../simulator/run/run-simulation.js';
+import type { SimulationOptions, WorkloadMode } from '../../simulator/run/simulation-options.js';
+import type { ConnectionMode } from '../../simulator/transport/agent-transport.js';
+import { parseProxyUrl } from '../../simulator/transport/proxy-tunnel.js';
+import { parseTargetUrl } from '../../simulator/transport/target.js';
+import { parseRamp } from '../../simulator/workload/ramp.js';
+import { parseSlo } from '../../simulator/workload/slo.js';
+import { parseDurationMs } from '../../sizing/index.js';
+import { RunReporting } from '../cli/run-reporting.js';
+import { UsageError } from '../cli/usage-error.js';
+
+import { DEFAULT_SLOS, type SimulateFlags } from './simulate.js';
+
+/** The work behind `smc simulate`, loaded only when it runs (simulator modules are heavy). */
+export async function simulate(flags: SimulateFlags): Promise<number> {
+  const reporting = await RunReporting.prepare(flags);
+  const devices = await deviceOptionsFrom(flags);
+  const agentsRun = !devices || flags.target !== undefined || flags.agents !== undefined;
+  if (devices && !agentsRun) refuseAgentOnlyFlags(flags);
+  const devicesRun = devices && { ...devices, alone: !agentsRun };
+  const agents = agentsRun ? await simulationOptionsFrom(flags) : undefined;
+  const options =
+    agents ??
+    devicesOnlySimulationOptions(
+      devices as DeviceSimulationOptions,
+      parseDurationMs(flags.lateAfter, '--late-after'),
+    );
+  const recorder = reporting.createRecorder(options);
+  let outcome: SimulationOutcome;
+  try {
+    // Agents and phones share the recorder: one set of histograms, gates and reports.
+    const [agentOutcome, deviceOutcome] = await Promise.all([
+      agents ? runSimulation(agents, recorder) : undefined,
+      devicesRun ? runDeviceSimulation(devicesRun, recorder) : undefined,
+    ]);
+    outcome = {
+      ...(agentOutcome ?? devicesOnlySimulationOutcome(deviceOutcome as DeviceSimulationOutcome)),
+      ...(deviceOutcome ? { devices: deviceOutcome } : {}),
+    };
+  } catch (error) {
+    if (error instanceof SimulationSetupError || error instanceof IdentityCacheMismatch) {
+      throw new UsageError(error.message);
+    }
+    throw error;
+  }
+  const { exitCode } = await reporting.finish(options, outcome, recorder);
+  if (outcome.devices) process.stdout.write(`${deviceOutcomeLine(outcome.devices)}\n`);
+  return exitCode;
+}
+
+/** Turns flags into validated options; every problem is a UsageError naming its flag. */
+async function simulationOptionsFrom(flags: SimulateFlags): Promise<SimulationOptions> {
+  try {
+    if (!flags.target)
+      throw new RangeError('--target: required, e.g. --target https://127.0.0.1:2222');
+    if (!flags.ca)
+      throw new RangeError(
+        "--ca: required: the PEM file of the CA that signed the server's certificate",
+      );
+    const target = parseTargetUrl(flags.target, '--target');
+    const caPem = await readText(flags.ca, '--ca');
+    certificateFingerprint(caPem, '--ca');
+    const agents = parseWhole(flags.agents ?? '1000', '--agents', 1, 1_000_000);
+    const seconds = (text: string, field: string) => parseDurationMs(text, field) / 1_000;
+    const durationSeconds = positive(seconds(flags.duration, '--duration'), '--duration');
+    const chosen = [
+      flags.rate && '--rate',
+      flags.ramp && '--ramp',
+      flags.findCapacity && '--find-capacity',
+    ].filter(Boolean);
+    if (chosen.length > 1)
+      throw new RangeError(
+        `${chosen[1]}: cannot be combined with ${chosen[0]} (pick one workload model)`,
+      );
+    if (flags.slo.length > 0 && !flags.findCapacity)
+      throw new RangeError('--slo: only applies with --find-capacity');
+    const lateThresholdMs = parseDurationMs(flags.lateAfter, '--late-after');
+    const mode = workloadFrom(flags, seconds, lateThresholdMs);
+    if (flags.adminTokenFile && !flags.consoleUrl)
+      throw new RangeError('--admin-token-file: needs --console-url');
+    if (flags.consoleUrl && !flags.adminTokenFile)
+      throw new RangeError('--console-url: needs --admin-token-file');
+    if (flags.verify && !flags.consoleUrl)
+      throw new RangeError('--verify: needs --console-url and --admin-token-file');
+    if (flags.enrollToken !== undefined && !/^\S{8,128}$/.test(flags.enrollToken)) {
+      throw new RangeError('--enroll-token: must be 8 to 128 characters without spaces');
+    }
+    const console =
+      flags.consoleUrl && flags.adminTokenFile
+        ? {
+            url: parseConsoleUrl(flags.consoleUrl),
+            adminToken: nonEmpty(
+              (await readText(flags.adminTokenFile, '--admin-token-file')).trim(),
+              '--admin-token-file',
+            ),
+            caPem,
+          }
+        : undefined;
+    const seed = parseWhole(flags.seed, '--seed', 0, 2 ** 31 - 1);
+    const timeScale = parseNumberIn(flags.timeScale, '--time-scale', 0.001, 100_000);
+    const timeoutMs = positive(parseDurationMs(flags.timeout, '--timeout'), '--timeout');
+    if (flags.identities !== undefined) nonEmpty(flags.identities, '--identities');
+    return {
+      target: { ...target, caPem },
+      ...(flags.proxy ? { proxy: parseProxyUrl(flags.proxy, '--proxy') } : {}),
+      ...(flags.enrollToken ? { enrollToken: flags.enrollToken } : {}),
+      ...(console ? { console } : {}),
+      agents,
+      shard: parseShard(flags.shard, '--shard'),
+      mode,
+      durationSeconds,
+      timeScale,
+      seed,
+      ...(flags.identities ? { identitiesDir: flags.identities } : {}),
+      connection: flags.connection as ConnectionMode,
+      timeoutMs,
+      lateThresholdMs,
+      behaviour: {
+        seed,
+        osMix: flags.osMix ? parseOsMix(flags.osMix, '--os-mix') : DEFAULT_OS_MIX,
+        logsPerReplication: parseNumberIn(
+          flags.logsPerReplication,
+          '--logs-per-replication',
+          0,
+          10_000,
+        ),
+        inventoryChangeRate: parseNumberIn(
+          flags.inventoryChangeRate,
+          '--inventory-change-rate',
+          0,
+          1,
+          true,
+        ),
+        taskResultRate: parseNumberIn(flags.taskResultRate, '--task-result-rate', 0, 1, true),
+      },
+      verify: flags.verify === true,
+      onProgress: (line) => process.stderr.write(`smc simulate: ${line}\n`),
+    };
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Flags that only make sense with agents, refused when the devices run alone. */
+const AGENT_ONLY_FLAGS = [
+  ['ca', '--ca'],
+  ['enrollToken', '--enroll-token'],
+  ['consoleUrl', '--console-url'],
+  ['adminTokenFile', '--admin-token-file'],
+  ['rate', '--rate'],
+  ['ramp', '--ramp'],
+  ['findCapacity', '--find-capacity'],
+  ['identities', '--identities'],
+  ['proxy', '--proxy'],
+  ['osMix', '--os-mix'],
+  ['verify', '--verify'],
+] as const;
+
+function refuseAgentOnlyFlags(flags: SimulateFlags): void {
+  for (const [key, flag] of AGENT_ONLY_FLAGS) {
+    if (flags[key] !== undefined)
+      throw new UsageError(
+        `${flag}: applies to agents; add --target (and --agents) to run agents beside the devices`,
+      );
+  }
+}
+
+const MDM_FLAGS = [
+  ['mdmTarget', '--mdm-target'],
+  ['mdmEnrollUrl', '--mdm-enroll-url'],
+  ['mdmCa', '--mdm-ca'],
+  ['mdmEnrollToken', '--mdm-enroll-token'],
+] as const;
+
+/** The phones' half of the run, or undefined without --devices; problems name their flag. */
+async function deviceOptionsFrom(
+  flags: SimulateFlags,
+): Promise<DeviceSimulationOptions | undefined> {
+  try {
+    if (flags.devices === undefined) {
+      for (const [key, flag] of MDM_FLAGS) {
+        if (flags[key] !== undefined) throw new RangeError(`${flag}: only applies with --devices`);
+      }
+      return undefined;
+    }
+    const devices = parseWhole(flags.devices, '--devices', 1, 1_000_000);
+    for (const [key, flag] of MDM_FLAGS) {
+      if (flags[key] === undefined) throw new RangeError(`${flag}: required with --devices`);
+    }
+    if (flags.shard !== '1/1')
+      throw new RangeError('--shard: devices are not sharded; run them in one process');
+    const target = parseTargetUrl(flags.mdmTarget as string, '--mdm-target');
+    const enroll = parseTargetUrl(flags.mdmEnrollUrl as string, '--mdm-enroll-url');
+    const caPem = await readText(flags.mdmCa as string, '--mdm-ca');
+    certificateFingerprint(caPem, '--mdm-ca');
+    const token = flags.mdmEnrollToken as string;
+    if (!/^\S{8,128}$/.test(token))
+      throw new RangeError('--mdm-enroll-token: must be 8 to 128 characters without spaces');
+    const seconds = (text: string, field: string) => parseDurationMs(text, field) / 1_000;
+    const intervalSeconds = positive(
+      seconds(flags.deviceInterval, '--device-interval'),
+      '--device-interval',
+    );
+    const seed = parseWhole(flags.seed, '--seed', 0, 2 ** 31 - 1);
+    return {
+      devices,
+      target: { ...target, caPem },
+      enroll: { ...enroll, caPem },
+      enrollToken: token,
+      androidRatio: parseNumberIn(flags.androidRatio, '--android-ratio', 0, 1, true),
+      intervalSeconds,
+      jitterFraction: DEFAULT_DEVICE_JITTER_FRACTION,
+      durationSeconds: positive(seconds(flags.duration, '--duration'), '--duration'),
+      timeScale: parseNumberIn(flags.timeScale, '--time-scale', 0.001, 100_000),
+      seed,
+      timeoutMs: positive(parseDurationMs(flags.timeout, '--timeout'), '--timeout'),
+      onProgress: (line) => process.stderr.write(`smc simulate: ${line}\n`),
+    };
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function workloadFrom(
+  flags: SimulateFlags,
+  seconds: (text: string, field: string) => number,
+  lateThresholdMs: number,
+): WorkloadMode {
+  if (flags.rate) return { kind: 'rate', ratePerSecond: parseRatePerSecond(flags.rate, '--rate') };
+  if (flags.ramp)
+    return { kind: 'ramp', shape: parseRamp(flags.ramp, '--ramp', (t) => seconds(t, '--ramp')) };
+  if (flags.findCapacity) {
+    const startRate = parseRatePerSecond(flags.startRate, '--start-rate');
+    const maxRate = parseRatePerSecond(flags.maxRate, '--max-rate');
+    if (maxRate < startRate) throw new RangeError('--max-rate: must be at least --start-rate');
+    return {
+      kind: 'capacity',
+      search: {
+        slos: (flags.slo.length > 0 ? flags.slo : DEFAULT_SLOS).map((text) =>
+          parseSlo(text, '--slo'),
+        ),
+        startRate,
+        maxRate,
+        growth: parseNumberIn(flags.stepGrowth, '--step-growth', 1.01, 10),
+        stepSeconds: positive(seconds(flags.stepDuration, '--step-duration'), '--step-duration'),
+        lateThresholdMs,
+      },
+    };
+  }
+  return {
+    kind: 'fleet',
+    intervalSeconds: positive(seconds(flags.interval, '--interval'), '--interval'),
+  };
+}
+
+function positive(value: number, field: string): number {
+  if (!(value > 0)) throw new RangeError(`${field}: must be above 0`);
+  return value;
+}
+
+function nonEmpty(value: string, field: string): string {
+  if (value.trim() === '') throw new RangeError(`${field}: must not be empty`);
+  return value;
+}
+
+function parseConsoleUrl(text: string): string {
+  return parseTargetUrl(text, '--console-url').url;
+}
+
+async function readText(path: string, field: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new RangeError(
+      `${field}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+}
