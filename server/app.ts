@@ -11,6 +11,7 @@ import { CHANNELS, NotificationListener } from './cache/notifications.js';
 import { PolicyCache } from './cache/policy-cache.js';
 import { TaskHints } from './cache/task-hints.js';
 import { installBearerAuth } from './console/auth.js';
+import { registerRehearsalRoutes } from './console/rehearsal-routes.js';
 import { registerConsoleRoutes } from './console/routes.js';
 import { registerConsoleWeb } from './console/static.js';
 import { EnrollmentService } from './enrollment/enrollment-service.js';
@@ -47,6 +48,8 @@ export interface ServerOptions {
   readonly maxEventLoopDelayMs?: number;
   /** Adds POST /v1/noop (mTLS, no storage) for benchmarks. @default false */
   readonly noopRoute?: boolean;
+  /** Folder of a running `smc rehearse`'s HTML reports, offered to the console. @default none */
+  readonly rehearsalReportsDir?: string;
   /** Progress lines for the operator. @default discarded */
   readonly log?: (line: string) => void;
 }
@@ -175,6 +178,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       bearer: true,
     });
     registerConsoleRoutes(consoleApp, { pool, enrollment, committer, governor, telemetry });
+    registerRehearsalRoutes(consoleApp, { reportsDir: options.rehearsalReportsDir });
     // The web console's built files at `/` (public; the data behind them needs the token).
     registerConsoleWeb(consoleApp, { log });
 

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RunMetrics, RunResult } from '../../simulator/metrics/contract.js';
+import type { RunMetrics, RunResult, SecondSample } from '../../simulator/metrics/contract.js';
 import { createRunMetrics } from '../../simulator/metrics/index.js';
 import {
   createProgressLine,
@@ -62,13 +62,22 @@ export class RunReporting {
     return new RunReporting(flags, thresholds);
   }
 
-  /** A started recorder with a live progress line on stderr (a plain line every 10 s off a TTY). */
-  createRecorder(options: SimulationOptions): RunMetrics {
+  /**
+   * A started recorder with a live progress line on stderr (a plain line every 10 s off a
+   * TTY); `onSecond` also gets every closed second (the rehearsal feeds the web console).
+   */
+  createRecorder(
+    options: SimulationOptions,
+    onSecond?: (sample: SecondSample) => void,
+  ): RunMetrics {
     const progress = createProgressLine(process.stderr);
     this.progress = progress;
     const metrics = createRunMetrics({
       lateThresholdMs: options.lateThresholdMs,
-      onSecond: (sample, totals) => progress.update(sample, totals),
+      onSecond: (sample, totals) => {
+        progress.update(sample, totals);
+        onSecond?.(sample);
+      },
     });
     metrics.start();
     return metrics;

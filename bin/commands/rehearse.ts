@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { formatSeconds, planDeployment, type SizingPlan } from '../../sizing/index.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { positiveIntegerFlag } from '../cli/flags.js';
+import { durationSecondsFlag, positiveIntegerFlag } from '../cli/flags.js';
 import {
   addPlanOptions,
   PLAN_FLAGS,
@@ -17,6 +17,7 @@ interface RehearseFlags extends PlanFlagValues {
   fleetSeconds: number;
   reportDir: string;
   keep?: boolean;
+  hold: number;
   json?: boolean;
 }
 
@@ -44,6 +45,12 @@ export function registerRehearseCommand(program: Command): void {
     )
     .option('--report-dir <dir>', 'where the reports go', 'reports/rehearsal')
     .option('--keep', 'keep the temporary server folder (database, PKI) for a look afterwards')
+    .option(
+      '--hold <duration>',
+      'keep the server (and its web console) up this long after the verdict, e.g. 60s',
+      durationSecondsFlag('--hold'),
+      0,
+    )
     .option('--json', 'print the verdict as JSON instead of text')
     .addHelpText(
       'after',
@@ -68,6 +75,7 @@ async function rehearse(plan: SizingPlan, flags: RehearseFlags): Promise<number>
     fleetSeconds: flags.fleetSeconds,
     reportDir: flags.reportDir,
     keep: flags.keep === true,
+    holdSeconds: flags.hold,
     log,
   });
   await writeFile(

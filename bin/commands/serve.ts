@@ -14,6 +14,7 @@ interface ServeOptions {
   databaseUrl?: string;
   interval: number;
   readyFile?: string;
+  rehearsalReports?: string;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -54,6 +55,10 @@ export function registerServeCommand(program: Command): void {
       '--ready-file <file>',
       'write {agentUrl, consoleUrl, caFile, adminTokenFile, pid} as JSON once listening',
     )
+    .option(
+      '--rehearsal-reports <dir>',
+      "offer a rehearsal's capacity.html and fleet.html from this folder to the console (set by smc rehearse)",
+    )
     .action((options: ServeOptions) =>
       runAction(async () => {
         // Loaded here, not at the top: `smc plan` must not pay for fastify and pg.
@@ -67,6 +72,9 @@ export function registerServeCommand(program: Command): void {
           hostnames: options.hostname,
           databaseUrl: options.databaseUrl ?? process.env.DATABASE_URL,
           intervalSeconds: options.interval,
+          rehearsalReportsDir: options.rehearsalReports
+            ? path.resolve(options.rehearsalReports)
+            : undefined,
           log,
         });
         // Handlers first, ready file second: a script that signals as soon as it reads the

@@ -21,6 +21,8 @@ export async function startLocalServer(options: {
   intervalSeconds: number;
   log: (line: string) => void;
   timeoutMs?: number;
+  /** The rehearsal's --report-dir, whose capacity.html and fleet.html the console offers. */
+  reportsDir?: string;
 }): Promise<LocalServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'smc-rehearsal-'));
   // The embedded PostgreSQL runs as its own system user when we are root: let it traverse.
@@ -41,6 +43,7 @@ export async function startLocalServer(options: {
       `${options.intervalSeconds}s`,
       '--ready-file',
       readyFile,
+      ...(options.reportsDir ? ['--rehearsal-reports', path.resolve(options.reportsDir)] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -7,7 +7,9 @@ import { parseTargetUrl } from '../../simulator/transport/target.js';
 import { parseSlo } from '../../simulator/workload/slo.js';
 import type { SizingPlan } from '../../sizing/index.js';
 import { RunReporting } from '../cli/run-reporting.js';
+import { holdFor } from './hold.js';
 import { startLocalServer } from './local-server.js';
+import { RehearsalFeed } from './rehearsal-feed.js';
 import { judgeRehearsal, type RehearsalVerdict } from './verdict.js';
 
 export interface RehearsalOptions {
@@ -15,6 +17,8 @@ export interface RehearsalOptions {
   readonly fleetSeconds: number;
   readonly reportDir: string;
   readonly keep: boolean;
+  /** Seconds the server stays up after the verdict, so the console can still be read. */
+  readonly holdSeconds: number;
   readonly log: (line: string) => void;
 }
 
@@ -35,14 +39,30 @@ export async function runRehearsal(
   const server = await startLocalServer({
     intervalSeconds: plan.replication.intervalSeconds,
     log: options.log,
+    reportsDir: options.reportDir,
   });
+  const console = {
+    url: server.ready.consoleUrl,
+    adminToken: server.adminToken,
+    caPem: server.caPem,
+  };
+  const feed = new RehearsalFeed(console, plan);
+  // A signal mid-run must not orphan the server child (and its embedded PostgreSQL).
+  const interrupted = (signal: NodeJS.Signals) => {
+    options.log(`${signal}: stopping the rehearsal server`);
+    feed.stop();
+    void server
+      .stop({ keep: options.keep })
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   try {
     const target = { ...parseTargetUrl(server.ready.agentUrl, 'agentUrl'), caPem: server.caPem };
-    const console = {
-      url: server.ready.consoleUrl,
-      adminToken: server.adminToken,
-      caPem: server.caPem,
-    };
+    feed.start();
+    options.log(
+      `watch it live: ${server.ready.consoleUrl}/#/rehearsal (sign in with the admin token in ${server.ready.adminTokenFile}; the certificate is from ${server.ready.caFile})`,
+    );
     const enrollToken = await createEnrollmentToken(
       console,
       plan.input.clients + options.capacityAgents,
@@ -106,10 +126,15 @@ export async function runRehearsal(
       json: path.join(options.reportDir, 'capacity.json'),
       html: path.join(options.reportDir, 'capacity.html'),
     });
-    const capacityMetrics = capacityReporting.createRecorder(capacityOptions);
+    const capacityMetrics = capacityReporting.createRecorder(capacityOptions, (second) =>
+      feed.addSecond(second),
+    );
     const capacityOutcome = await runSimulation(capacityOptions, capacityMetrics);
     await capacityReporting.finish(capacityOptions, capacityOutcome, capacityMetrics, () => {});
     reports.push(path.join(options.reportDir, 'capacity.html'));
+    feed.setCapacitySteps(capacityOutcome.capacity?.curve ?? []);
+    feed.addReport('capacity.html');
+    feed.setPhase('fleet');
     const capacity = capacityOutcome.capacity?.highestHeldRate ?? 0;
     options.log(`capacity: ${capacity.toFixed(1)}/s held the SLOs`);
 
@@ -135,16 +160,29 @@ export async function runRehearsal(
       json: path.join(options.reportDir, 'fleet.json'),
       html: path.join(options.reportDir, 'fleet.html'),
     });
-    const fleetMetrics = fleetReporting.createRecorder(fleetOptions);
+    const fleetMetrics = fleetReporting.createRecorder(fleetOptions, (second) =>
+      feed.addSecond(second),
+    );
     const fleetOutcome = await runSimulation(fleetOptions, fleetMetrics);
     const fleet = await fleetReporting.finish(fleetOptions, fleetOutcome, fleetMetrics);
     reports.push(path.join(options.reportDir, 'fleet.html'));
+    feed.addReport('fleet.html');
 
-    return {
-      verdict: judgeRehearsal(plan, capacity, fleet.result.derived.logs.lost ?? null),
-      reports,
-    };
+    const verdict = judgeRehearsal(plan, capacity, fleet.result.derived.logs.lost ?? null);
+    await feed.finish(verdict);
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    if (options.holdSeconds > 0) {
+      options.log(
+        `verdict ${verdict.verdict}; the console stays up for ${options.holdSeconds} s at ${server.ready.consoleUrl}/#/rehearsal (Ctrl-C ends it)`,
+      );
+      await holdFor(options.holdSeconds);
+    }
+    return { verdict, reports };
   } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    feed.stop();
     await server.stop({ keep: options.keep });
     if (options.keep) options.log(`kept ${server.dataDir}`);
   }

@@ -5,6 +5,7 @@ import { showComputerDetail } from './views/computer-detail.js';
 import { showComputers } from './views/computers.js';
 import { showOverview } from './views/overview.js';
 import { showPolicy } from './views/policy.js';
+import { showRehearsal } from './views/rehearsal.js';
 import { showTasks } from './views/tasks.js';
 
 const ROUTES: readonly { path: string; label: string; view: View }[] = [
@@ -12,6 +13,7 @@ const ROUTES: readonly { path: string; label: string; view: View }[] = [
   { path: 'computers', label: 'Computers', view: showComputers },
   { path: 'tasks', label: 'Tasks', view: showTasks },
   { path: 'policy', label: 'Policy', view: showPolicy },
+  { path: 'rehearsal', label: 'Rehearsal', view: showRehearsal },
 ];
 
 /**
