@@ -1,5 +1,4 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   DEFAULT_MDM_DEVICE_PORT,
@@ -10,6 +9,7 @@ import {
 import { consoleRequest } from '../cli/console-client.js';
 import { durationSecondsFlag, portFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
+import { gracefulShutdown, writeReadyFile } from '../cli/service-lifecycle.js';
 import { UsageError } from '../cli/usage-error.js';
 
 interface MdmOptions {
@@ -115,17 +115,11 @@ export function registerMdmCommand(program: Command): void {
           log,
         });
         // Handlers first, ready file second (same reason as `smc serve`).
-        const stopped = new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            log(`${signal}: finishing the relay round and in-flight check-ins`);
-            connector.close().then(resolve, (error: Error) => {
-              log(`shutdown error: ${error.message}`);
-              resolve();
-            });
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
+        const stopped = gracefulShutdown(
+          () => connector.close(),
+          log,
+          'finishing the relay round and in-flight check-ins',
+        );
         log(
           `enrollment: ${connector.enrollUrl}  (POST /mdm/v1/enroll; console /api/*, admin token in ${connector.adminTokenFile})`,
         );
@@ -140,9 +134,7 @@ export function registerMdmCommand(program: Command): void {
             relayAgentId: connector.relayAgentId,
             pid: process.pid,
           };
-          const file = path.resolve(options.readyFile);
-          await writeFile(`${file}.tmp`, JSON.stringify(ready, null, 2));
-          await rename(`${file}.tmp`, file);
+          await writeReadyFile(options.readyFile, ready);
         }
         await stopped;
         log('stopped');

@@ -1,9 +1,9 @@
-import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_AGENT_PORT, DEFAULT_CONSOLE_PORT, type ReadyFile } from '../../protocol/index.js';
 import { durationSecondsFlag, portFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
+import { gracefulShutdown, writeReadyFile } from '../cli/service-lifecycle.js';
 
 interface ServeOptions {
   dataDir: string;
@@ -79,17 +79,11 @@ export function registerServeCommand(program: Command): void {
         });
         // Handlers first, ready file second: a script that signals as soon as it reads the
         // file must get a graceful shutdown.
-        const stopped = new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            log(`${signal}: finishing in-flight replications`);
-            server.close().then(resolve, (error: Error) => {
-              log(`shutdown error: ${error.message}`);
-              resolve();
-            });
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
+        const stopped = gracefulShutdown(
+          () => server.close(),
+          log,
+          'finishing in-flight replications',
+        );
         log(`agents:  ${server.agentUrl}  (POST /v1/enroll, /v1/replicate)`);
         log(`console: ${server.consoleUrl}  (admin token in ${server.adminTokenFile})`);
         log(`CA:      ${server.caFile}`);
@@ -101,9 +95,7 @@ export function registerServeCommand(program: Command): void {
             adminTokenFile: server.adminTokenFile,
             pid: process.pid,
           };
-          const file = path.resolve(options.readyFile);
-          await writeFile(`${file}.tmp`, JSON.stringify(ready, null, 2));
-          await rename(`${file}.tmp`, file);
+          await writeReadyFile(options.readyFile, ready);
         }
         await stopped;
         log('stopped');
