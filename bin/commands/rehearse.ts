@@ -80,7 +80,16 @@ async function rehearse(plan: SizingPlan, flags: RehearseFlags): Promise<number>
   });
   await writeFile(
     path.join(flags.reportDir, 'verdict.json'),
-    `${JSON.stringify({ plan, verdict: outcome.verdict, reports: outcome.reports }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        plan,
+        verdict: outcome.verdict,
+        reports: outcome.reports,
+        ...(outcome.devices ? { devices: outcome.devices } : {}),
+      },
+      null,
+      2,
+    )}\n`,
   );
   if (flags.json) process.stdout.write(`${JSON.stringify(outcome.verdict, null, 2)}\n`);
   else {

@@ -1,6 +1,11 @@
 import path from 'node:path';
 import { createEnrollmentToken } from '../../simulator/identity/console-client.js';
 import { DEFAULT_OS_MIX } from '../../simulator/profile/os-mix.js';
+import { deviceOutcomeLine } from '../../simulator/run/devices-only-run.js';
+import {
+  type DeviceSimulationOutcome,
+  runDeviceSimulation,
+} from '../../simulator/run/run-device-simulation.js';
 import { runSimulation } from '../../simulator/run/run-simulation.js';
 import type { SimulationOptions, WorkloadMode } from '../../simulator/run/simulation-options.js';
 import { parseTargetUrl } from '../../simulator/transport/target.js';
@@ -8,7 +13,9 @@ import { parseSlo } from '../../simulator/workload/slo.js';
 import type { SizingPlan } from '../../sizing/index.js';
 import { RunReporting } from '../cli/run-reporting.js';
 import { holdFor } from './hold.js';
+import { type LocalConnector, startLocalConnector } from './local-connector.js';
 import { startLocalServer } from './local-server.js';
+import { REHEARSAL_DEVICE_INTERVAL_SECONDS, rehearsalDeviceOptions } from './rehearsal-devices.js';
 import { RehearsalFeed } from './rehearsal-feed.js';
 import { judgeRehearsal, type RehearsalVerdict } from './verdict.js';
 
@@ -35,7 +42,7 @@ const SECONDS_PER_COMPRESSED_INTERVAL = 15;
 export async function runRehearsal(
   plan: SizingPlan,
   options: RehearsalOptions,
-): Promise<{ verdict: RehearsalVerdict; reports: string[] }> {
+): Promise<{ verdict: RehearsalVerdict; reports: string[]; devices?: DeviceSimulationOutcome }> {
   const server = await startLocalServer({
     intervalSeconds: plan.replication.intervalSeconds,
     log: options.log,
@@ -47,13 +54,18 @@ export async function runRehearsal(
     caPem: server.caPem,
   };
   const feed = new RehearsalFeed(console, plan);
-  // A signal mid-run must not orphan the server child (and its embedded PostgreSQL).
+  // Started once the server is up, when the plan has mobile devices.
+  let connector: LocalConnector | undefined;
+  // The connector relays to the server: it stops first, then the server.
+  const stopChildren = async () => {
+    await connector?.stop({ keep: options.keep });
+    await server.stop({ keep: options.keep });
+  };
+  // A signal mid-run must not orphan the server or connector child (and their PostgreSQL).
   const interrupted = (signal: NodeJS.Signals) => {
-    options.log(`${signal}: stopping the rehearsal server`);
+    options.log(`${signal}: stopping the rehearsal server${connector ? ' and connector' : ''}`);
     feed.stop();
-    void server
-      .stop({ keep: options.keep })
-      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void stopChildren().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -67,6 +79,21 @@ export async function runRehearsal(
       console,
       plan.input.clients + options.capacityAgents,
     );
+    const mobileDevices = plan.input.mobileDevices;
+    let deviceToken: string | undefined;
+    if (mobileDevices > 0) {
+      connector = await startLocalConnector({
+        server: {
+          agentUrl: server.ready.agentUrl,
+          caFile: server.ready.caFile,
+          consoleUrl: server.ready.consoleUrl,
+          adminTokenFile: server.ready.adminTokenFile,
+        },
+        checkInIntervalSeconds: REHEARSAL_DEVICE_INTERVAL_SECONDS,
+        log: options.log,
+      });
+      deviceToken = await connector.createDeviceToken(mobileDevices);
+    }
     const identitiesDir = path.join(server.dataDir, 'identities');
     const base = (
       agents: number,
@@ -163,8 +190,29 @@ export async function runRehearsal(
     const fleetMetrics = fleetReporting.createRecorder(fleetOptions, (second) =>
       feed.addSecond(second),
     );
-    const fleetOutcome = await runSimulation(fleetOptions, fleetMetrics);
+    // The phones play beside the agents on the same recorder: one report for both planes.
+    const devicesRun =
+      connector && deviceToken
+        ? rehearsalDeviceOptions({
+            connector,
+            enrollToken: deviceToken,
+            devices: mobileDevices,
+            durationSeconds: options.fleetSeconds,
+            timeScale,
+            log: options.log,
+          })
+        : undefined;
+    if (devicesRun)
+      options.log(
+        `devices: ${mobileDevices} at ${REHEARSAL_DEVICE_INTERVAL_SECONDS} s, same time scale, beside the fleet`,
+      );
+    const [agentOutcome, devices] = await Promise.all([
+      runSimulation(fleetOptions, fleetMetrics),
+      devicesRun ? runDeviceSimulation(devicesRun, fleetMetrics) : undefined,
+    ]);
+    const fleetOutcome = { ...agentOutcome, ...(devices ? { devices } : {}) };
     const fleet = await fleetReporting.finish(fleetOptions, fleetOutcome, fleetMetrics);
+    if (devices) options.log(deviceOutcomeLine(devices));
     reports.push(path.join(options.reportDir, 'fleet.html'));
     feed.addReport('fleet.html');
 
@@ -178,12 +226,13 @@ export async function runRehearsal(
       );
       await holdFor(options.holdSeconds);
     }
-    return { verdict, reports };
+    return { verdict, reports, ...(devices ? { devices } : {}) };
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
     feed.stop();
-    await server.stop({ keep: options.keep });
-    if (options.keep) options.log(`kept ${server.dataDir}`);
+    await stopChildren();
+    if (options.keep)
+      options.log(`kept ${server.dataDir}${connector ? ` and ${connector.dataDir}` : ''}`);
   }
 }

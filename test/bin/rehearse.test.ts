@@ -51,9 +51,41 @@ describe('smc rehearse (built binary)', () => {
     expect(verdict.measuredCapacityPerSecond).toBeGreaterThan(0);
     const saved = JSON.parse(await readFile(path.join(reportDir, 'verdict.json'), 'utf8'));
     expect(saved.plan.input.clients).toBe(60);
+    // No mobile devices in the plan: no connector, no devices in the verdict file.
+    expect(saved.devices).toBeUndefined();
+    expect(stderr).not.toMatch(/connector up/);
     for (const file of ['capacity.json', 'capacity.html', 'fleet.json', 'fleet.html']) {
       expect((await readFile(path.join(reportDir, file), 'utf8')).length).toBeGreaterThan(100);
     }
+  });
+
+  it('runs the connector and its devices beside the fleet when the plan has mobile devices', async () => {
+    const reportDir = await mkdtemp(path.join(tmpdir(), 'smc-rehearse-mdm-'));
+    const { status, stderr } = await runSmcAsync(
+      [
+        'rehearse',
+        '--clients',
+        '40',
+        '--mobile-devices',
+        '20',
+        '--capacity-agents',
+        '30',
+        '--fleet-seconds',
+        '6',
+        '--report-dir',
+        reportDir,
+        '--json',
+      ],
+      300_000,
+    );
+    expect([0, 99], stderr).toContain(status);
+    expect(stderr).toMatch(/connector up: devices https:\/\/127\.0\.0\.1:\d+/);
+    expect(stderr).toMatch(/devices: 20 \(\d+ Android, \d+ iOS\) enrolled/);
+    const saved = JSON.parse(await readFile(path.join(reportDir, 'verdict.json'), 'utf8'));
+    expect(saved.plan.input.mobileDevices).toBe(20);
+    expect(saved.devices.devices.count).toBe(20);
+    expect(saved.devices.checkIns.ok).toBeGreaterThan(0);
+    expect(saved.devices.checkIns.failed).toBe(0);
   });
 
   it('rejects bad input with exit 2', async () => {
