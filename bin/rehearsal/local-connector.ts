@@ -1,26 +1,13 @@
-import { spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { EnrollmentTokenResponse, MdmReadyFile } from '../../protocol/index.js';
 import { consoleRequest } from '../cli/console-client.js';
-import { terminate } from './local-server.js';
+import { type SmcChild, startSmcChild } from './smc-child.js';
 
 /** The real Mobile Device Connector (`smc mdm`), in its own process, on a throwaway folder. */
-export interface LocalConnector {
-  readonly ready: MdmReadyFile;
-  /** The connector's device CA: it signs both the enrollment and the check-in listeners. */
-  readonly caPem: string;
-  readonly adminToken: string;
-  readonly dataDir: string;
+export interface LocalConnector extends SmcChild<MdmReadyFile> {
   /** An MDM enrollment token for `uses` devices, made on the connector's console API. */
   createDeviceToken(uses: number): Promise<string>;
-  /** SIGTERM, wait for the graceful exit (SIGKILL after 20 s), remove the folder unless kept. */
-  stop(options?: { keep?: boolean }): Promise<void>;
 }
-
-const SMC_BIN = fileURLToPath(new URL('../smc.js', import.meta.url));
 
 /** ours: the connector also starts an embedded PostgreSQL and enrolls with the server. */
 const CONNECTOR_READY_TIMEOUT_MS = 120_000;
@@ -33,15 +20,13 @@ export async function startLocalConnector(options: {
   log: (line: string) => void;
   timeoutMs?: number;
 }): Promise<LocalConnector> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'smc-rehearsal-mdm-'));
-  // The embedded PostgreSQL runs as its own system user when we are root: let it traverse.
-  await chmod(dataDir, 0o711);
-  const readyFile = path.join(dataDir, 'ready.json');
-  const child = spawn(
-    process.execPath,
-    [
-      SMC_BIN,
-      'mdm',
+  const connector = await startSmcChild<MdmReadyFile>({
+    command: 'mdm',
+    folderPrefix: 'smc-rehearsal-mdm-',
+    timeoutMs: options.timeoutMs ?? CONNECTOR_READY_TIMEOUT_MS,
+    // DATABASE_URL would point the connector at a shared database: the rehearsal's is its own.
+    env: { ...process.env, DATABASE_URL: undefined },
+    args: ({ dataDir }) => [
       '--data-dir',
       path.join(dataDir, 'connector'),
       '--enroll-port',
@@ -58,54 +43,22 @@ export async function startLocalConnector(options: {
       options.server.adminTokenFile,
       '--check-in-interval',
       `${options.checkInIntervalSeconds}s`,
-      '--ready-file',
-      readyFile,
     ],
-    // DATABASE_URL would point the connector at a shared database: the rehearsal's is its own.
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DATABASE_URL: undefined } },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4_000);
   });
-  const stop = async (stopOptions: { keep?: boolean } = {}) => {
-    await terminate(child);
-    if (!stopOptions.keep) await rm(dataDir, { recursive: true, force: true });
+  const { ready, caPem, adminToken } = connector;
+  options.log(`connector up: devices ${ready.deviceUrl} (enrollment ${ready.enrollUrl})`);
+  return {
+    ...connector,
+    createDeviceToken: async (uses) => {
+      const made = await consoleRequest<EnrollmentTokenResponse>({
+        baseUrl: ready.enrollUrl,
+        path: '/api/enrollment-tokens',
+        method: 'POST',
+        token: adminToken,
+        ca: caPem,
+        body: { uses, ttlSeconds: 86_400 },
+      });
+      return made.token;
+    },
   };
-
-  const deadline = Date.now() + (options.timeoutMs ?? CONNECTOR_READY_TIMEOUT_MS);
-  try {
-    while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`smc mdm exited early: ${stderr.trim()}`);
-      const ready = await readFile(readyFile, 'utf8').then(
-        (text) => JSON.parse(text) as MdmReadyFile,
-        () => undefined,
-      );
-      if (ready) {
-        const [caPem, adminTokenText] = await Promise.all([
-          readFile(ready.caFile, 'utf8'),
-          readFile(ready.adminTokenFile, 'utf8'),
-        ]);
-        const adminToken = adminTokenText.trim();
-        options.log(`connector up: devices ${ready.deviceUrl} (enrollment ${ready.enrollUrl})`);
-        const createDeviceToken = async (uses: number) => {
-          const made = await consoleRequest<EnrollmentTokenResponse>({
-            baseUrl: ready.enrollUrl,
-            path: '/api/enrollment-tokens',
-            method: 'POST',
-            token: adminToken,
-            ca: caPem,
-            body: { uses, ttlSeconds: 86_400 },
-          });
-          return made.token;
-        };
-        return { ready, caPem, adminToken, dataDir, createDeviceToken, stop };
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`smc mdm was not ready in time: ${stderr.trim()}`);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
 }
