@@ -83,6 +83,7 @@ export const MdmEnrollRequest = Type.Object(
 );
 export type MdmEnrollRequest = Static<typeof MdmEnrollRequest>;
 
+/** When to check in again: interval plus a random 0..jitter seconds (the connector stretches it for large fleets). */
 export const CheckInSchedule = Type.Object(
   {
     intervalSeconds: Type.Integer({ minimum: 1 }),

@@ -43,3 +43,16 @@ export function positiveIntegerFlag(flag: string, max = Number.MAX_SAFE_INTEGER)
     return n;
   };
 }
+
+/** A number above 0, "/s" allowed at the end for rates ("50" or "50/s"). */
+export function positiveNumberFlag(flag: string) {
+  return (value: string): number => {
+    const n = Number(value.replace(/\/s$/, '').replaceAll('_', ''));
+    if (!(Number.isFinite(n) && n > 0)) {
+      throw new InvalidArgumentError(
+        `${flag}: must be a number above 0 (got ${JSON.stringify(value)})`,
+      );
+    }
+    return n;
+  };
+}

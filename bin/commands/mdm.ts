@@ -6,8 +6,9 @@ import {
   type EnrollmentTokenResponse,
   type MdmReadyFile,
 } from '../../protocol/index.js';
+import { DEFAULT_CHECK_IN_BUDGET_PER_SECOND } from '../../server/mdm/check-in-policy.js';
 import { consoleRequest } from '../cli/console-client.js';
-import { durationSecondsFlag, portFlag } from '../cli/flags.js';
+import { durationSecondsFlag, portFlag, positiveNumberFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
 import { gracefulShutdown, writeReadyFile } from '../cli/service-lifecycle.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -26,6 +27,7 @@ interface MdmOptions {
   serverAdminTokenFile?: string;
   relayInterval: number;
   checkInInterval: number;
+  checkInBudget: number;
   readyFile?: string;
 }
 
@@ -87,6 +89,12 @@ export function registerMdmCommand(program: Command): void {
       300,
     )
     .option(
+      '--check-in-budget <per-second>',
+      'check-ins per second to plan for: past budget x interval devices, the interval told to devices stretches',
+      positiveNumberFlag('--check-in-budget'),
+      DEFAULT_CHECK_IN_BUDGET_PER_SECOND,
+    )
+    .option(
       '--ready-file <file>',
       'write {enrollUrl, deviceUrl, caFile, adminTokenFile, relayAgentId, pid} as JSON once listening',
     )
@@ -112,6 +120,7 @@ export function registerMdmCommand(program: Command): void {
           server: { serverUrl: options.serverUrl, serverCaPem, enrollmentToken },
           relayIntervalMs: options.relayInterval * 1_000,
           checkInIntervalSeconds: options.checkInInterval,
+          checkInBudgetPerSecond: options.checkInBudget,
           log,
         });
         // Handlers first, ready file second (same reason as `smc serve`).

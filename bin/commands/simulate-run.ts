@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   DEFAULT_DEVICE_JITTER_FRACTION,
+  type DeviceConnectionMode,
   type DeviceSimulationOptions,
 } from '../../simulator/devices/device-simulation-options.js';
 import { IdentityCacheMismatch } from '../../simulator/identity/cache.js';
@@ -238,6 +239,7 @@ async function deviceOptionsFrom(
       androidRatio: parseNumberIn(flags.androidRatio, '--android-ratio', 0, 1, true),
       intervalSeconds,
       jitterFraction: DEFAULT_DEVICE_JITTER_FRACTION,
+      connection: flags.deviceConnection as DeviceConnectionMode,
       durationSeconds: positive(seconds(flags.duration, '--duration'), '--duration'),
       timeScale: parseNumberIn(flags.timeScale, '--time-scale', 0.001, 100_000),
       seed,

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { DEVICE_CONNECTION_MODES } from '../../simulator/devices/device-simulation-options.js';
 import { CONNECTION_MODES } from '../../simulator/transport/agent-transport.js';
 import { runAction } from '../cli/run-action.js';
 
@@ -42,6 +43,7 @@ export interface SimulateFlags {
   mdmCa?: string;
   mdmEnrollToken?: string;
   deviceInterval: string;
+  deviceConnection: string;
   androidRatio: string;
 }
 
@@ -125,7 +127,19 @@ export function registerSimulateCommand(program: Command): void {
     .option('--mdm-enroll-url <url>', "connector's enrollment port, e.g. https://127.0.0.1:9980")
     .option('--mdm-ca <file>', "PEM of the connector's device CA (verifies both its ports)")
     .option('--mdm-enroll-token <token>', "MDM enrollment token from the connector's console API")
-    .option('--device-interval <duration>', 'time between two check-ins of one device', '5m')
+    .option(
+      '--device-interval <duration>',
+      'time between two check-ins of one device, until the connector says otherwise',
+      '5m',
+    )
+    .addOption(
+      new Option(
+        '--device-connection <mode>',
+        'one long-lived connection per device, or one per check-in (TLS resumed)',
+      )
+        .choices(DEVICE_CONNECTION_MODES)
+        .default('persistent'),
+    )
     .option('--android-ratio <share>', 'share of the devices that run Android (rest iOS)', '0.7')
     .addHelpText(
       'after',

@@ -41,7 +41,7 @@ export class CheckInService {
   async checkIn(deviceId: string, body: CheckInRequest): Promise<CheckInResponse> {
     const started = performance.now();
     const client = await this.pool.connect();
-    let commands: (MdmCommand & { requestedAt: Date; deliveredAt: Date })[];
+    let commands: (MdmCommand & { requestedAt: Date; queuedAt: Date; deliveredAt: Date })[];
     try {
       await client.query('BEGIN');
       const device = await this.storeStatus(client, deviceId, body);
@@ -56,7 +56,11 @@ export class CheckInService {
       client.release();
     }
     for (const command of commands) {
-      this.telemetry.delivered(command.deliveredAt.getTime() - command.requestedAt.getTime());
+      const deliveredMs = command.deliveredAt.getTime();
+      this.telemetry.delivered(
+        deliveredMs - command.requestedAt.getTime(),
+        deliveredMs - command.queuedAt.getTime(),
+      );
     }
     this.telemetry.checkedIn((performance.now() - started) / 1_000);
     return {
@@ -224,6 +228,7 @@ export class CheckInService {
         params: row.params,
         createdAt: row.created_at.toISOString(),
         requestedAt: row.requested_at,
+        queuedAt: row.created_at,
         deliveredAt: row.delivered_at,
       }));
   }

@@ -13,6 +13,7 @@ import { migrate } from '../store/migrate.js';
 import { createPool } from '../store/pool.js';
 import { CheckInPolicy } from './check-in-policy.js';
 import { CheckInService } from './check-in-service.js';
+import { DeviceCount } from './device-count.js';
 import { DeviceEnrollment } from './device-enrollment.js';
 import { registerAdminRoutes } from './http/admin-routes.js';
 import { registerCheckInRoute, registerDeviceEnrollRoute } from './http/device-routes.js';
@@ -43,6 +44,11 @@ export interface ConnectorOptions {
   readonly relayIntervalMs?: number;
   /** @default 300 */
   readonly checkInIntervalSeconds?: number;
+  /**
+   * Check-ins per second the connector plans for: past `budget x interval` devices, the
+   * interval told to devices stretches (see CheckInPolicy). @default 50
+   */
+  readonly checkInBudgetPerSecond?: number;
   /** @default 86400 */
   readonly summaryRefreshSeconds?: number;
   readonly log?: (line: string) => void;
@@ -104,7 +110,14 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     if (identity.enrolled) log(`enrolled with the management server as agent ${identity.agentId}`);
 
     const telemetry = new ConnectorTelemetry();
-    const schedule = new CheckInPolicy(options.checkInIntervalSeconds);
+    const schedule = new CheckInPolicy(
+      options.checkInIntervalSeconds,
+      options.checkInBudgetPerSecond,
+    );
+    const deviceCount = new DeviceCount(pool, schedule);
+    await deviceCount.start();
+    cleanups.push(() => deviceCount.stop());
+    telemetry.observeSchedule(() => schedule.schedule());
     const enrollment = new DeviceEnrollment(pool, ca, schedule);
     const checkIns = new CheckInService(pool, schedule, telemetry, {
       ...(options.summaryRefreshSeconds !== undefined
@@ -134,6 +147,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       pool,
       enrollment,
       telemetry,
+      schedule,
       adminToken: pki.adminToken,
       relayAgentId: identity.agentId,
     });

@@ -54,6 +54,7 @@ export class DeviceEnrollment {
       [hash, deviceId, platform, osVersion, model],
     );
     if (spent.rowCount === 0) throw await this.whyRefused(hash);
+    this.schedule.deviceEnrolled();
     return { deviceId, certificate, caCertificate: this.ca.caCertPem, next: this.schedule.next() };
   }
 

@@ -14,9 +14,9 @@ const checkResponse = Compile(CheckInResponse);
 export interface DeviceFleetTimetable {
   readonly clock: Clock;
   readonly seed: number;
-  /** Schedule seconds between two check-ins of one device. */
+  /** Schedule seconds between two check-ins of one device, until its connector says otherwise. */
   readonly intervalSeconds: number;
-  /** Each check-in lands up to this fraction of the interval early or late (seeded). */
+  /** Each check-in lands up to this fraction of the interval early or late (seeded), until the connector gives its own jitter. */
   readonly jitterFraction: number;
   /** Schedule seconds played per wall second. */
   readonly timeScale: number;
@@ -37,7 +37,7 @@ export interface DeviceFleetTotals {
 /**
  * Plays the devices' check-ins on the shared scheduler until the end of the run (or `signal`):
  * each device first checks in at a seeded point of its first interval, then every interval
- * plus or minus jitter, counted from its last slot (not from when the answer came) so a slow
+ * plus or minus jitter (the connector's `next` once it gave one, as real devices obey it), counted from its last slot (not from when the answer came) so a slow
  * connector shows as latency, never as fewer check-ins. A device never has two check-ins in
  * flight; commands handed out are answered on its next check-in.
  */
@@ -58,12 +58,18 @@ export async function runDeviceFleet(
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
+  // The run's own interval until the connector says otherwise (at enrollment or a check-in);
+  // schedule time, played `timeScale` times faster.
+  const intervalWallMs = (device: VirtualDevice) =>
+    device.serverIntervalMs > 0 ? device.serverIntervalMs / timetable.timeScale : intervalMs;
   const nextDue = (device: VirtualDevice) => {
+    const draw = unitDraw(timetable.seed, device.index, DRAW.jitter, device.checkIns);
+    // The connector's jitter is 0..jitter later (as the agents'); the run's own is +/- a fraction.
     const jitter =
-      (unitDraw(timetable.seed, device.index, DRAW.jitter, device.checkIns) * 2 - 1) *
-      timetable.jitterFraction *
-      intervalMs;
-    return device.dueAtMs + intervalMs + jitter;
+      device.serverIntervalMs > 0
+        ? (draw * device.serverJitterMs) / timetable.timeScale
+        : (draw * 2 - 1) * timetable.jitterFraction * intervalMs;
+    return device.dueAtMs + intervalWallMs(device) + jitter;
   };
 
   const checkIn = async (device: VirtualDevice) => {
@@ -82,6 +88,7 @@ export async function runDeviceFleet(
           for (const command of parsed.commands) {
             device.pendingResults.push(handleCommand(device, command, timetable.seed));
           }
+          device.followSchedule(parsed.next);
           device.commandsReceived += parsed.commands.length;
           totals.commandsReceived += parsed.commands.length;
           if (parsed.commands.length > 0) recorder.count('tasks_received', parsed.commands.length);
@@ -123,13 +130,16 @@ export async function runDeviceFleet(
 
   const start = clock.now();
   for (const device of devices) {
-    device.dueAtMs = start + unitDraw(timetable.seed, device.index, DRAW.firstDue) * intervalMs;
+    device.dueAtMs =
+      start + unitDraw(timetable.seed, device.index, DRAW.firstDue) * intervalWallMs(device);
     scheduler.schedule(device.index, device.dueAtMs);
   }
   // Agents and gauges are the agents' (a shared gauge would flip between the two planes);
   // alone, the devices' steady check-in rate is what the chart's scheduled line shows.
-  if (timetable.ownsGauges)
-    recorder.setGauge('scheduled_rate', (devices.length * 1_000) / intervalMs);
+  if (timetable.ownsGauges) {
+    const perSecond = devices.reduce((sum, device) => sum + 1_000 / intervalWallMs(device), 0);
+    recorder.setGauge('scheduled_rate', perSecond);
+  }
 
   await new Promise<void>((resolve) => {
     const timer = clock.setTimer(finish, timetable.endMs - clock.now());

@@ -1,6 +1,13 @@
 import type { Clock } from '../clock.js';
 import type { TargetEndpoint } from '../transport/target.js';
 
+/** One session per device kept open, or one connection per check-in (TLS resumed). */
+export type DeviceConnectionMode = 'persistent' | 'per-check-in';
+export const DEVICE_CONNECTION_MODES: readonly DeviceConnectionMode[] = [
+  'persistent',
+  'per-check-in',
+];
+
 /** A validated device simulation: what `smc simulate --devices` hands to runDeviceSimulation. */
 export interface DeviceSimulationOptions {
   readonly devices: number;
@@ -12,13 +19,15 @@ export interface DeviceSimulationOptions {
   readonly enrollToken: string;
   /** Share of the fleet that is Android, 0..1 (the rest is iOS). */
   readonly androidRatio: number;
-  /** Schedule seconds between two check-ins of one device. */
+  /** Schedule seconds between two check-ins of one device, until the connector says otherwise. */
   readonly intervalSeconds: number;
   /** Check-ins land up to this fraction of the interval early or late. */
   readonly jitterFraction: number;
   readonly durationSeconds: number;
   readonly timeScale: number;
   readonly seed: number;
+  /** @default 'persistent' */
+  readonly connection?: DeviceConnectionMode;
   /** Bound on one check-in, connect included. */
   readonly timeoutMs: number;
   readonly onProgress?: (line: string) => void;

@@ -57,7 +57,12 @@ export async function enrollDevices(
           timeoutMs,
         );
         const body = parseEnrollReply(reply.status, reply.body);
-        identities[slot] = { deviceId: body.deviceId, keyPem, certPem: body.certificate };
+        identities[slot] = {
+          deviceId: body.deviceId,
+          keyPem,
+          certPem: body.certificate,
+          next: body.next,
+        };
         options.onEnrolled?.(++done);
       }
     };

@@ -6,6 +6,8 @@ export interface DeviceIdentity {
   readonly deviceId: string;
   readonly keyPem: string;
   readonly certPem: string;
+  /** The check-in schedule the connector gave at enrollment, in schedule seconds. */
+  readonly next?: { readonly intervalSeconds: number; readonly jitterSeconds: number };
 }
 
 /**
@@ -20,6 +22,9 @@ export class VirtualDevice {
   batteryLevel: number;
   /** When the current timetable slot was due (latency counts from here, not from the send). */
   dueAtMs = 0;
+  /** The connector's last word on the schedule, schedule ms (0: not told, use the run's own). */
+  serverIntervalMs = 0;
+  serverJitterMs = 0;
 
   constructor(
     readonly index: number,
@@ -28,6 +33,13 @@ export class VirtualDevice {
   ) {
     // 30..99 %: the battery drains between check-ins and recharges overnight (see drainBattery).
     this.batteryLevel = 30 + (index % 70);
+    if (identity.next) this.followSchedule(identity.next);
+  }
+
+  /** A device checks in when its connector says (the connector stretches it for large fleets). */
+  followSchedule(next: { readonly intervalSeconds: number; readonly jitterSeconds: number }): void {
+    this.serverIntervalMs = next.intervalSeconds * 1_000;
+    this.serverJitterMs = next.jitterSeconds * 1_000;
   }
 
   /** One step of battery life: down a point per check-in, back to full below 15 %. */

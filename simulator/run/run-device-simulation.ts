@@ -54,7 +54,12 @@ export async function runDeviceSimulation(
       new VirtualDevice(index, identity, profiles[index] as (typeof profiles)[0]),
   );
 
-  const transport = new DeviceTransport(options.target, options.timeoutMs, recorder);
+  const transport = new DeviceTransport(
+    options.target,
+    options.timeoutMs,
+    recorder,
+    options.connection,
+  );
   const startedAt = new Date().toISOString();
   const started = clock.now();
   recorder.mark('devices start');

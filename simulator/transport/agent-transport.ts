@@ -16,6 +16,8 @@ export interface AgentTransportOptions {
   /** Bound on one replication, connect included. */
   readonly timeoutMs: number;
   readonly recorder: RunRecorder;
+  /** Where each request goes. @default REPLICATE_PATH (the MDM devices post their check-ins) */
+  readonly path?: string;
 }
 
 export const REPLICATE_PATH = '/v1/replicate';
@@ -38,7 +40,7 @@ export class AgentTransport {
     const session = await this.sessionFor(key, identity);
     const left = Math.max(1, this.options.timeoutMs - (Date.now() - started));
     try {
-      return await postJson(session, REPLICATE_PATH, body, left);
+      return await postJson(session, this.options.path ?? REPLICATE_PATH, body, left);
     } catch (error) {
       // A session that failed a request is not trusted for the next one.
       this.drop(key, session);

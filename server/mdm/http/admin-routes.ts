@@ -5,6 +5,7 @@ import {
   EnrollmentTokenResponse,
 } from '../../../protocol/index.js';
 import { installBearerAuth } from '../../console/auth.js';
+import type { CheckInPolicy } from '../check-in-policy.js';
 import type { DeviceEnrollment } from '../device-enrollment.js';
 import type { ConnectorTelemetry } from '../telemetry/connector-telemetry.js';
 
@@ -12,6 +13,7 @@ export interface AdminDeps {
   readonly pool: pg.Pool;
   readonly enrollment: DeviceEnrollment;
   readonly telemetry: ConnectorTelemetry;
+  readonly schedule: CheckInPolicy;
   readonly adminToken: string;
   readonly relayAgentId: string;
 }
@@ -73,7 +75,9 @@ export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps)
           done: row?.done ?? 0,
           failed: row?.failed ?? 0,
         },
+        checkInSchedule: deps.schedule.schedule(),
         commandDelay: t.commandDelay(),
+        commandWait: t.commandWait(),
         totals: t.totals,
         relay: {
           agentId: deps.relayAgentId,

@@ -32,6 +32,12 @@ export class ConnectorTelemetry {
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400],
     registers: [this.registry],
   });
+  private readonly commandWaitSeconds = new client.Histogram({
+    name: 'smc_mdm_command_wait_seconds',
+    help: 'Time a command waited on the connector for its device to check in',
+    buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400],
+    registers: [this.registry],
+  });
   private readonly relays = new client.Counter({
     name: 'smc_mdm_relay_replications_total',
     help: 'Replications of the connector to the management server, by outcome',
@@ -39,12 +45,10 @@ export class ConnectorTelemetry {
     registers: [this.registry],
   });
 
-  /** Milliseconds, 1 ms to 7 days, 3 significant digits. */
-  private readonly delays = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 7 * 86_400_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  /** End to end: from the admin's request on the server to the device (relay included). */
+  private readonly delays = delayHistogram();
+  /** The connector's part: from queued here to the device's check-in that takes it. */
+  private readonly waits = delayHistogram();
   readonly totals = {
     checkIns: 0,
     refused: 0,
@@ -59,6 +63,26 @@ export class ConnectorTelemetry {
 
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'smc_mdm_' });
+  }
+
+  /** Exposes the interval devices are told and the count it is sized for, read at scrape time. */
+  observeSchedule(read: () => { effectiveSeconds: number; devices: number }): void {
+    new client.Gauge({
+      name: 'smc_mdm_check_in_interval_seconds',
+      help: 'Check-in interval told to devices now (stretched past the check-in budget)',
+      registers: [this.registry],
+      collect() {
+        this.set(read().effectiveSeconds);
+      },
+    });
+    new client.Gauge({
+      name: 'smc_mdm_devices',
+      help: 'Devices enrolled on this connector',
+      registers: [this.registry],
+      collect() {
+        this.set(read().devices);
+      },
+    });
   }
 
   checkedIn(seconds: number): void {
@@ -78,11 +102,15 @@ export class ConnectorTelemetry {
     this.enrollments.inc({ outcome: ok ? 'ok' : 'refused' });
   }
 
-  delivered(delayMs: number): void {
+  /** One command handed to its device: `delayMs` since the server's request, `waitMs` queued here. */
+  delivered(delayMs: number, waitMs: number): void {
     this.totals.commandsDelivered += 1;
-    const clamped = Math.min(Math.max(1, Math.round(delayMs)), 7 * 86_400_000);
-    this.delays.recordValue(clamped);
-    this.commandDelaySeconds.observe(clamped / 1_000);
+    const delay = clampDelay(delayMs);
+    const wait = clampDelay(waitMs);
+    this.delays.recordValue(delay);
+    this.waits.recordValue(wait);
+    this.commandDelaySeconds.observe(delay / 1_000);
+    this.commandWaitSeconds.observe(wait / 1_000);
   }
 
   relayed(ok: boolean, error?: string): void {
@@ -97,14 +125,46 @@ export class ConnectorTelemetry {
     }
   }
 
-  commandDelay(): { count: number; p50Ms: number; p90Ms: number; p99Ms: number; maxMs: number } {
-    const h = this.delays;
-    return {
-      count: h.totalCount,
-      p50Ms: h.getValueAtPercentile(50),
-      p90Ms: h.getValueAtPercentile(90),
-      p99Ms: h.getValueAtPercentile(99),
-      maxMs: h.maxValue,
-    };
+  commandDelay(): DelaySummary {
+    return summarize(this.delays);
   }
+
+  commandWait(): DelaySummary {
+    return summarize(this.waits);
+  }
+}
+
+export interface DelaySummary {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+const MAX_DELAY_MS = 7 * 86_400_000;
+
+/** Milliseconds, 1 ms to 7 days, 3 significant digits. */
+function delayHistogram(): hdr.Histogram {
+  return hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: MAX_DELAY_MS,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+function clampDelay(ms: number): number {
+  return Math.min(Math.max(1, Math.round(ms)), MAX_DELAY_MS);
+}
+
+function summarize(h: hdr.Histogram): DelaySummary {
+  return {
+    count: h.totalCount,
+    meanMs: h.totalCount > 0 ? Math.round(h.mean) : 0,
+    p50Ms: h.getValueAtPercentile(50),
+    p90Ms: h.getValueAtPercentile(90),
+    p99Ms: h.getValueAtPercentile(99),
+    maxMs: h.maxValue,
+  };
 }

@@ -95,11 +95,19 @@ describe('the connector as an agent of the server', () => {
       location: { latitude: 48.15, longitude: 17.11 },
     });
 
-    const stats = await connectorCall<{ commandDelay: { count: number }; commands: TaskCounts }>(
-      connector,
-      '/api/stats',
-    );
+    interface DelaySummary {
+      count: number;
+      maxMs: number;
+    }
+    const stats = await connectorCall<{
+      commandDelay: DelaySummary;
+      commandWait: DelaySummary;
+      commands: TaskCounts;
+    }>(connector, '/api/stats');
     expect(stats.body.commandDelay.count).toBeGreaterThanOrEqual(1);
+    // The connector's own part (queued here until the check-in) is within the end-to-end delay.
+    expect(stats.body.commandWait.count).toBe(stats.body.commandDelay.count);
+    expect(stats.body.commandWait.maxMs).toBeLessThanOrEqual(stats.body.commandDelay.maxMs);
     expect(stats.body.commands.done).toBeGreaterThanOrEqual(1);
   });
 
@@ -115,6 +123,7 @@ describe('the connector as an agent of the server', () => {
         .end();
     });
     expect(text).toMatch(/smc_mdm_command_delay_seconds_count \d+/);
+    expect(text).toMatch(/smc_mdm_command_wait_seconds_count \d+/);
     expect(text).toMatch(/smc_mdm_check_ins_total\{outcome="ok"\} \d+/);
   });
 

@@ -14,7 +14,8 @@ let connector: RunningConnector;
 
 beforeAll(async () => {
   server = await testServer();
-  connector = await testConnector(server);
+  // Devices follow the connector's interval: 1 s keeps these runs short.
+  connector = await testConnector(server, { checkInIntervalSeconds: 1 });
 });
 afterAll(async () => {
   await connector?.close();
@@ -124,6 +125,24 @@ describe('simulated devices against a real connector and server', () => {
     // The platforms the server shows are the ones the profiles drew.
     const android = await consoleCall<Listing>(server, '/api/mobile-devices?platform=android');
     expect(android.body.total).toBe(outcome.devices.android);
+  });
+
+  it("follows the connector's interval over its own, and connects per check-in when asked", async () => {
+    // The run's own interval is a minute; the connector says 1 s, and devices obey it.
+    const recorder = new MinimalRecorder(1_000);
+    const outcome = await runDeviceSimulation(
+      optionsFor(await mdmToken(connector, 5), {
+        devices: 5,
+        intervalSeconds: 60,
+        durationSeconds: 4,
+        connection: 'per-check-in',
+      }),
+      recorder,
+    );
+    expect(outcome.checkIns.failed).toBe(0);
+    // Slots are absolute: about 4 check-ins each; at a 60 s interval it would be 1 at most.
+    expect(outcome.checkIns.ok).toBeGreaterThanOrEqual(10);
+    expect(recorder.counter('connections_opened')).toBe(outcome.checkIns.ok);
   });
 
   it('refuses to start when the MDM token is used up, naming the flag', async () => {

@@ -66,7 +66,8 @@ describe('smc simulate --devices against a real connector', () => {
   let connector: RunningConnector;
   beforeAll(async () => {
     server = await testServer();
-    connector = await testConnector(server);
+    // Devices follow the connector's interval: 1 s keeps these runs short.
+    connector = await testConnector(server, { checkInIntervalSeconds: 1 });
   });
   afterAll(async () => {
     await connector?.close();
