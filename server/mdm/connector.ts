@@ -123,6 +123,8 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       ...(options.summaryRefreshSeconds !== undefined
         ? { summaryRefreshSeconds: options.summaryRefreshSeconds }
         : {}),
+      onSummaryError: (error) =>
+        log(`device summary not queued (queued again next check-in): ${String(error)}`),
     });
 
     // The full chain (leaf + device CA): a device that pinned nothing yet can still build it.

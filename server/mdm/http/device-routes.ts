@@ -48,7 +48,13 @@ export function registerCheckInRoute(
     {
       schema: {
         body: CheckInRequest,
-        response: { 200: CheckInResponse, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody },
+        response: {
+          200: CheckInResponse,
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          503: ErrorBody,
+        },
       },
       // Identity before parsing: a peer without a device certificate never costs a body parse.
       onRequest: async (request) => {

@@ -38,6 +38,12 @@ export class ConnectorTelemetry {
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400],
     registers: [this.registry],
   });
+  private readonly batches = new client.Histogram({
+    name: 'smc_mdm_check_in_batch_size',
+    help: 'Check-ins stored per transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
   private readonly relays = new client.Counter({
     name: 'smc_mdm_relay_replications_total',
     help: 'Replications of the connector to the management server, by outcome',
@@ -52,6 +58,7 @@ export class ConnectorTelemetry {
   readonly totals = {
     checkIns: 0,
     refused: 0,
+    shed: 0,
     enrollments: 0,
     enrollmentsRefused: 0,
     commandsDelivered: 0,
@@ -89,6 +96,17 @@ export class ConnectorTelemetry {
     this.totals.checkIns += 1;
     this.checkIns.inc({ outcome: 'ok' });
     this.checkInSeconds.observe(seconds);
+  }
+
+  /** One transaction of check-ins committed. */
+  batchCommitted(size: number): void {
+    this.batches.observe(size);
+  }
+
+  /** Refused for load (503): the device comes back after Retry-After. */
+  shedCheckIn(): void {
+    this.totals.shed += 1;
+    this.checkIns.inc({ outcome: 'shed' });
   }
 
   refusedCheckIn(): void {

@@ -3,7 +3,7 @@ import type { RunningServer } from '../../../server/app.js';
 import type { RunningConnector } from '../../../server/mdm/connector.js';
 import { freshDatabase } from '../../support/database.js';
 import { testServer } from '../../support/server.js';
-import { connectorCall, mdmToken, testConnector } from './connector-support.js';
+import { connectorCall, connectorText, mdmToken, testConnector } from './connector-support.js';
 import { TestDevice } from './test-device.js';
 
 let server: RunningServer;
@@ -58,16 +58,7 @@ describe('check-in budget', () => {
       budgetPerSecond: 0.01,
       devices: 3,
     });
-    const { request } = await import('node:https');
-    const metrics = await new Promise<string>((resolve, reject) => {
-      request(`${connector.enrollUrl}/metrics`, { ca: connector.caCertPem }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-      })
-        .on('error', reject)
-        .end();
-    });
+    const metrics = await connectorText(connector, '/metrics');
     expect(metrics).toMatch(/^smc_mdm_check_in_interval_seconds 300$/m);
     expect(metrics).toMatch(/^smc_mdm_devices 3$/m);
   });

@@ -2,7 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../../server/app.js';
 import type { RunningConnector } from '../../../server/mdm/connector.js';
 import { consoleCall, testServer } from '../../support/server.js';
-import { connectorCall, eventually, mdmToken, testConnector } from './connector-support.js';
+import {
+  connectorCall,
+  connectorText,
+  eventually,
+  mdmToken,
+  testConnector,
+} from './connector-support.js';
 import { TestDevice } from './test-device.js';
 
 let server: RunningServer;
@@ -112,16 +118,7 @@ describe('the connector as an agent of the server', () => {
   });
 
   it('exposes the command delay on /metrics', async () => {
-    const { request } = await import('node:https');
-    const text = await new Promise<string>((resolve, reject) => {
-      request(`${connector.enrollUrl}/metrics`, { ca: connector.caCertPem }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-      })
-        .on('error', reject)
-        .end();
-    });
+    const text = await connectorText(connector, '/metrics');
     expect(text).toMatch(/smc_mdm_command_delay_seconds_count \d+/);
     expect(text).toMatch(/smc_mdm_command_wait_seconds_count \d+/);
     expect(text).toMatch(/smc_mdm_check_ins_total\{outcome="ok"\} \d+/);

@@ -71,3 +71,17 @@ export async function eventually<T>(
   }
   throw new Error(`${what}: not reached after ${tries} tries`);
 }
+
+/** A text route of the connector's console (its Prometheus /metrics). */
+export async function connectorText(connector: RunningConnector, route: string): Promise<string> {
+  const { request } = await import('node:https');
+  return new Promise<string>((resolve, reject) => {
+    request(`${connector.enrollUrl}${route}`, { ca: connector.caCertPem }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    })
+      .on('error', reject)
+      .end();
+  });
+}
