@@ -10,33 +10,71 @@ interface TokenOptions {
   uses: number;
   ttl: number;
   dataDir: string;
-  consoleUrl: string;
+  consoleUrl?: string;
   json?: boolean;
 }
+
+interface TokenSource {
+  /** The command and what its token is for. */
+  readonly name: string;
+  readonly description: string;
+  readonly usesHelp: string;
+  readonly dataDirDefault: string;
+  readonly dataDirHelp: string;
+  readonly urlFlag: string;
+  readonly urlDefault: string;
+  readonly urlHelp: string;
+  readonly owner: string;
+}
+
+const SERVER_TOKEN: TokenSource = {
+  name: 'enrollment-token',
+  description: 'Make an enrollment token agents use once each to get their certificate.',
+  usesHelp: 'how many agents may enroll with it',
+  dataDirDefault: '.smc',
+  dataDirHelp: 'server data folder (reads the admin token and CA from it)',
+  urlFlag: '--console-url',
+  urlDefault: 'https://127.0.0.1:2223',
+  urlHelp: 'console API',
+  owner: "the server's",
+};
+
+const MDM_TOKEN: TokenSource = {
+  name: 'mdm-token',
+  description:
+    'Make an MDM enrollment token phones use once each to enroll with a Mobile Device Connector (smc mdm).',
+  usesHelp: 'how many devices may enroll with it',
+  dataDirDefault: '.smc-mdm',
+  dataDirHelp: 'connector data folder (reads its admin token and device CA from it)',
+  urlFlag: '--enroll-url',
+  urlDefault: 'https://127.0.0.1:9980',
+  urlHelp: "the connector's enrollment port, where its console API is",
+  owner: "the connector's",
+};
 
 export function registerAdminCommand(program: Command): void {
   const admin = program
     .command('admin')
-    .summary('administer a running server through its console API');
+    .summary('administer a running server or connector through its console API');
+  for (const source of [SERVER_TOKEN, MDM_TOKEN]) registerTokenCommand(admin, source);
+}
+
+/** `smc admin enrollment-token` and `smc admin mdm-token`: one shape, two services. */
+function registerTokenCommand(admin: Command, source: TokenSource): void {
   admin
-    .command('enrollment-token')
-    .description('Make an enrollment token agents use once each to get their certificate.')
-    .option(
-      '--uses <n>',
-      'how many agents may enroll with it',
-      positiveIntegerFlag('--uses', 10_000_000),
-      1,
-    )
+    .command(source.name)
+    .description(source.description)
+    .option('--uses <n>', source.usesHelp, positiveIntegerFlag('--uses', 10_000_000), 1)
     .option(
       '--ttl <duration>',
       'how long it is valid, e.g. 1h, 7d',
       durationSecondsFlag('--ttl'),
       3_600,
     )
-    .option('--data-dir <dir>', 'server data folder (reads the admin token and CA from it)', '.smc')
-    .option('--console-url <url>', 'console API', 'https://127.0.0.1:2223')
+    .option('--data-dir <dir>', source.dataDirHelp, source.dataDirDefault)
+    .option(`${source.urlFlag} <url>`, source.urlHelp, source.urlDefault)
     .option('--json', 'print the token as JSON')
-    .action((options: TokenOptions) =>
+    .action((options: TokenOptions & { enrollUrl?: string }) =>
       runAction(async () => {
         const pki = path.join(options.dataDir, 'pki');
         const [token, ca] = await Promise.all([
@@ -44,11 +82,11 @@ export function registerAdminCommand(program: Command): void {
           readFile(path.join(pki, 'ca.pem'), 'utf8'),
         ]).catch((error: Error) => {
           throw new Error(
-            `cannot read the admin token or CA in ${pki} (${error.message}); is --data-dir the server's?`,
+            `cannot read the admin token or CA in ${pki} (${error.message}); is --data-dir ${source.owner}?`,
           );
         });
         const result = await consoleRequest<EnrollmentTokenResponse>({
-          baseUrl: options.consoleUrl,
+          baseUrl: (options.enrollUrl ?? options.consoleUrl) as string,
           path: '/api/enrollment-tokens',
           method: 'POST',
           token: token.trim(),

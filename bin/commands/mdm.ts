@@ -38,7 +38,7 @@ export function registerMdmCommand(program: Command): void {
       'run the Mobile Device Connector (device enrollment + check-ins, relayed to the server)',
     )
     .description(
-      "Run the Mobile Device Connector as its own service: devices enroll on the enrollment port with an MDM token (made on the connector's console: POST /api/enrollment-tokens with the admin token in <data-dir>/pki/admin.token), then check in over mutual TLS on the device port. The connector is an agent of the management server: on first start it enrolls there (--server-enroll-token, or --server-console-url with --server-admin-token-file to make one), then replicates device summaries and command results and takes device commands as tasks. Without --database-url (or DATABASE_URL) an embedded PostgreSQL runs in the data folder. SIGTERM/SIGINT: finish the relay round and in-flight check-ins, close.",
+      "Run the Mobile Device Connector as its own service: devices enroll on the enrollment port with an MDM token (`smc admin mdm-token`, or POST /api/enrollment-tokens on the connector's console with the admin token in <data-dir>/pki/admin.token), then check in over mutual TLS on the device port. The connector is an agent of the management server: on first start it enrolls there (--server-enroll-token, or --server-console-url with --server-admin-token-file to make one), then replicates device summaries and command results and takes device commands as tasks. Without --database-url (or DATABASE_URL) an embedded PostgreSQL runs in the data folder. SIGTERM/SIGINT: finish the relay round and in-flight check-ins, close.",
     )
     .option(
       '--data-dir <dir>',

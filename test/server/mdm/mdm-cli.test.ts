@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MdmReadyFile } from '../../../protocol/index.js';
 import type { RunningServer } from '../../../server/app.js';
-import { SMC_BIN } from '../../bin/run-cli.js';
+import { runSmcAsync, SMC_BIN } from '../../bin/run-cli.js';
 import { httpsJson } from '../../support/agent-client.js';
 import { freshDatabase } from '../../support/database.js';
 import { consoleCall, testServer } from '../../support/server.js';
@@ -86,16 +86,23 @@ describe('smc mdm (built binary)', () => {
   it('survives kill -9 with a command queued for a device, and stops cleanly on SIGTERM', async () => {
     const first = await startMdm();
     const connector = { ...first.ready, caCertPem: first.caCertPem };
-    const made = await httpsJson<{ token: string }>(
-      `${connector.enrollUrl}/api/enrollment-tokens`,
-      {
-        ca: connector.caCertPem,
-        token: first.adminToken,
-        body: { uses: 1, ttlSeconds: 600 },
-      },
-    );
-    expect(made.status).toBe(200);
-    let device = await TestDevice.enroll(connector, made.body.token);
+    // The token comes from the CLI, as an operator makes it.
+    const made = await runSmcAsync([
+      'admin',
+      'mdm-token',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--enroll-url',
+      first.ready.enrollUrl,
+      '--uses',
+      '1',
+      '--json',
+    ]);
+    expect(made.status).toBe(0);
+    const token = (JSON.parse(made.stdout) as { token: string; uses: number }).token;
+    let device = await TestDevice.enroll(connector, token);
+    // One use only: the next phone is refused, naming the token.
+    expect((await TestDevice.tryEnroll(connector, token)).status).toBe(403);
     await device.checkIn();
     await eventually('device listed on the server', async () => {
       const res = await consoleCall(server, `/api/mobile-devices/${device.id}`);
