@@ -86,5 +86,15 @@ export const ReadyFile = Type.Object({
   caFile: Type.String(),
   adminTokenFile: Type.String(),
   pid: Type.Integer(),
+  /** With `--with-mdm`: the connector running inside the server process. */
+  mdm: Type.Optional(
+    Type.Object({
+      enrollUrl: Type.String(),
+      deviceUrl: Type.String(),
+      caFile: Type.String(),
+      adminTokenFile: Type.String(),
+      relayAgentId: Type.String(),
+    }),
+  ),
 });
 export type ReadyFile = Static<typeof ReadyFile>;

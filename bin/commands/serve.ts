@@ -1,6 +1,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_AGENT_PORT, DEFAULT_CONSOLE_PORT, type ReadyFile } from '../../protocol/index.js';
+import {
+  DEFAULT_AGENT_PORT,
+  DEFAULT_CONSOLE_PORT,
+  DEFAULT_MDM_DEVICE_PORT,
+  DEFAULT_MDM_ENROLL_PORT,
+  type ReadyFile,
+} from '../../protocol/index.js';
+import { startEmbeddedConnector } from '../cli/embedded-connector.js';
 import { durationSecondsFlag, portFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
 import { gracefulShutdown, writeReadyFile } from '../cli/service-lifecycle.js';
@@ -15,6 +22,9 @@ interface ServeOptions {
   interval: number;
   readyFile?: string;
   rehearsalReports?: string;
+  withMdm?: boolean;
+  mdmEnrollPort: number;
+  mdmDevicePort: number;
 }
 
 export function registerServeCommand(program: Command): void {
@@ -59,6 +69,22 @@ export function registerServeCommand(program: Command): void {
       '--rehearsal-reports <dir>',
       "offer a rehearsal's capacity.html and fleet.html from this folder to the console (set by smc rehearse)",
     )
+    .option(
+      '--with-mdm',
+      'also run the Mobile Device Connector in this process (small tiers; its folder is <data-dir>/mdm, its schema mdm in this database)',
+    )
+    .option(
+      '--mdm-enroll-port <port>',
+      'with --with-mdm: device enrollment and connector console',
+      portFlag('--mdm-enroll-port'),
+      DEFAULT_MDM_ENROLL_PORT,
+    )
+    .option(
+      '--mdm-device-port <port>',
+      'with --with-mdm: device check-ins (mutual TLS)',
+      portFlag('--mdm-device-port'),
+      DEFAULT_MDM_DEVICE_PORT,
+    )
     .action((options: ServeOptions) =>
       runAction(async () => {
         // Loaded here, not at the top: `smc plan` must not pay for fastify and pg.
@@ -77,16 +103,40 @@ export function registerServeCommand(program: Command): void {
             : undefined,
           log,
         });
+        const connector = options.withMdm
+          ? await startEmbeddedConnector({
+              server,
+              dataDir: options.dataDir,
+              host: options.host,
+              enrollPort: options.mdmEnrollPort,
+              devicePort: options.mdmDevicePort,
+              hostnames: options.hostname,
+              log,
+            }).catch(async (error: unknown) => {
+              await server.close();
+              throw error;
+            })
+          : undefined;
         // Handlers first, ready file second: a script that signals as soon as it reads the
-        // file must get a graceful shutdown.
+        // file must get a graceful shutdown. The connector stops first: its last relay round
+        // still reaches the server.
         const stopped = gracefulShutdown(
-          () => server.close(),
+          async () => {
+            await connector?.close();
+            await server.close();
+          },
           log,
           'finishing in-flight replications',
         );
         log(`agents:  ${server.agentUrl}  (POST /v1/enroll, /v1/replicate)`);
         log(`console: ${server.consoleUrl}  (admin token in ${server.adminTokenFile})`);
         log(`CA:      ${server.caFile}`);
+        if (connector) {
+          log(`mdm:     ${connector.enrollUrl} (enrollment), ${connector.deviceUrl} (devices)`);
+          log(
+            `         device CA ${connector.caFile}; tokens: smc admin mdm-token --data-dir ${path.join(options.dataDir, 'mdm')}`,
+          );
+        }
         if (options.readyFile) {
           const ready: ReadyFile = {
             agentUrl: server.agentUrl,
@@ -94,6 +144,17 @@ export function registerServeCommand(program: Command): void {
             caFile: server.caFile,
             adminTokenFile: server.adminTokenFile,
             pid: process.pid,
+            ...(connector
+              ? {
+                  mdm: {
+                    enrollUrl: connector.enrollUrl,
+                    deviceUrl: connector.deviceUrl,
+                    caFile: connector.caFile,
+                    adminTokenFile: connector.adminTokenFile,
+                    relayAgentId: connector.relayAgentId,
+                  },
+                }
+              : {}),
           };
           await writeReadyFile(options.readyFile, ready);
         }

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReadyFile } from '../../protocol/index.js';
+import { eventually } from '../server/mdm/connector-support.js';
+import { TestDevice } from '../server/mdm/test-device.js';
+import { httpsJson } from '../support/agent-client.js';
 import { freshDatabase } from '../support/database.js';
-import { runSmc, SMC_BIN } from './run-cli.js';
+import { runSmc, runSmcAsync, SMC_BIN } from './run-cli.js';
 
 function get(url: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -90,6 +93,81 @@ describe('smc serve (built binary)', () => {
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
     expect(stderr).toMatch(/SIGTERM: finishing in-flight replications/);
+  });
+
+  it('runs the connector inside the server with --with-mdm: a phone enrolls and is listed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'smc-serve-mdm-'));
+    const readyFile = path.join(dir, 'ready.json');
+    const child = spawn(
+      process.execPath,
+      [
+        SMC_BIN,
+        'serve',
+        '--data-dir',
+        path.join(dir, 'data'),
+        '--database-url',
+        await freshDatabase('serve_mdm'),
+        '--agent-port',
+        '0',
+        '--console-port',
+        '0',
+        '--with-mdm',
+        '--mdm-enroll-port',
+        '0',
+        '--mdm-device-port',
+        '0',
+        '--ready-file',
+        readyFile,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      let ready: ReadyFile | undefined;
+      for (let i = 0; i < 300 && !ready; i++) {
+        ready = await readFile(readyFile, 'utf8').then(
+          (t) => JSON.parse(t) as ReadyFile,
+          () => undefined,
+        );
+        if (!ready) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(ready?.mdm, stderr).toBeDefined();
+      const mdm = ready?.mdm as NonNullable<ReadyFile['mdm']>;
+      const made = await runSmcAsync([
+        'admin',
+        'mdm-token',
+        '--data-dir',
+        path.join(dir, 'data', 'mdm'),
+        '--enroll-url',
+        mdm.enrollUrl,
+        '--json',
+      ]);
+      expect(made.status, made.stderr).toBe(0);
+      const caCertPem = await readFile(mdm.caFile, 'utf8');
+      const device = await TestDevice.enroll(
+        { ...mdm, caCertPem },
+        (JSON.parse(made.stdout) as { token: string }).token,
+      );
+      await device.checkIn();
+
+      // The embedded connector is an agent of its own server, which lists the phone.
+      const serverCa = await readFile((ready as ReadyFile).caFile, 'utf8');
+      const adminToken = (await readFile((ready as ReadyFile).adminTokenFile, 'utf8')).trim();
+      const listed = await eventually('phone listed on the server console', async () => {
+        const res = await httpsJson<{ device: { deviceId: string } }>(
+          `${(ready as ReadyFile).consoleUrl}/api/mobile-devices/${device.id}`,
+          { ca: serverCa, token: adminToken },
+        );
+        return res.status === 200 ? res.body : undefined;
+      });
+      expect(listed.device.deviceId).toBe(device.id);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise((r) => child.once('exit', r));
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/smc serve: mdm: enrolled with the management server/);
   });
 
   it('rejects bad flags with exit 2', () => {
