@@ -17,6 +17,7 @@ import { registerConsoleWeb } from './console/static.js';
 import { EnrollmentService } from './enrollment/enrollment-service.js';
 import { installErrorHandler } from './http/errors.js';
 import { installOpenApi } from './http/openapi.js';
+import { TLS_SESSION_TIMEOUT_SECONDS } from './http/tls-sessions.js';
 import { STRICT_BODY_COERCED_QUERY } from './http/validation.js';
 import { type GroupCommitOptions, GroupCommitter } from './ingest/group-commit.js';
 import { LoadGovernor } from './ingest/load-governor.js';
@@ -130,7 +131,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     cleanups.push(() => guard.stop());
     const enrollment = new EnrollmentService(pool, ca);
 
-    const tls = { key: pki.serverKeyPem, cert: pki.serverCertPem, minVersion: 'TLSv1.2' as const };
+    const tls = {
+      key: pki.serverKeyPem,
+      cert: pki.serverCertPem,
+      minVersion: 'TLSv1.2' as const,
+      sessionTimeout: TLS_SESSION_TIMEOUT_SECONDS,
+    };
     const agentApp = fastify({
       schemaController: STRICT_BODY_COERCED_QUERY,
       http2: true,

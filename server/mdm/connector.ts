@@ -6,6 +6,7 @@ import fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { DEFAULT_MDM_DEVICE_PORT, DEFAULT_MDM_ENROLL_PORT } from '../../protocol/index.js';
 import { installErrorHandler } from '../http/errors.js';
+import { TLS_SESSION_TIMEOUT_SECONDS } from '../http/tls-sessions.js';
 import { STRICT_BODY_COERCED_QUERY } from '../http/validation.js';
 import { loadAgentCertificateAuthority, loadOrCreatePki } from '../pki/index.js';
 import { startEmbeddedPostgres } from '../store/embedded-postgres.js';
@@ -132,6 +133,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       key: pki.serverKeyPem,
       cert: `${pki.serverCertPem.trim()}\n${pki.caCertPem.trim()}\n`,
       minVersion: 'TLSv1.2' as const,
+      sessionTimeout: TLS_SESSION_TIMEOUT_SECONDS,
     };
     const onInternalError = (error: Error) =>
       log(`internal error: ${error.stack ?? error.message}`);
