@@ -17,6 +17,10 @@ export async function startLocalConnector(options: {
   server: { agentUrl: string; caFile: string; consoleUrl: string; adminTokenFile: string };
   /** The interval the connector tells its devices. */
   checkInIntervalSeconds: number;
+  /** `--check-in-budget`: check-ins per second the connector plans for (absent: its default). */
+  checkInBudgetPerSecond?: number;
+  /** `--relay-interval`, whole seconds (absent: the connector's default). */
+  relayIntervalSeconds?: number;
   log: (line: string) => void;
   timeoutMs?: number;
 }): Promise<LocalConnector> {
@@ -43,6 +47,12 @@ export async function startLocalConnector(options: {
       options.server.adminTokenFile,
       '--check-in-interval',
       `${options.checkInIntervalSeconds}s`,
+      ...(options.checkInBudgetPerSecond !== undefined
+        ? ['--check-in-budget', String(options.checkInBudgetPerSecond)]
+        : []),
+      ...(options.relayIntervalSeconds !== undefined
+        ? ['--relay-interval', `${options.relayIntervalSeconds}s`]
+        : []),
     ],
   });
   const { ready, caPem, adminToken } = connector;
