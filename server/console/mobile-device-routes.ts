@@ -6,25 +6,16 @@ import { type Static, Type } from 'typebox';
 import {
   CreateMobileCommandRequest,
   MDM_COMMAND_PARAMS,
-  MDM_COMMAND_RESULT_LOG_KIND,
   MDM_COMMAND_TYPES,
-  MDM_CONNECTOR_AGENT_VERSION,
-  MDM_DEVICE_LOG_KIND,
   type MdmCommandType,
   MobilePlatform,
   Uuid,
 } from '../../protocol/index.js';
 import { CHANNELS, notify } from '../cache/notifications.js';
 import { ApiError } from '../http/errors.js';
+import { commandResultsOf, latestSummary, listMobileDevices } from './mobile-device-queries.js';
 
-/*
- * Mobile devices on the server's console, read back from what the connectors relay. A
- * projection, not a table: a device summary is a log of type 'event' with data.kind
- * 'mdm-device', stored by the same group commit as every log, so nothing in the replication
- * path changes and nothing can disagree with what the connector sent. Queries stay on the
- * connectors' own logs through the (agent_id, seq) primary key; the connector relays a
- * summary only on change and daily, which bounds what a listing reads.
- */
+/** The console's mobile devices and their commands (queries: mobile-device-queries.ts). */
 
 const strict = { additionalProperties: false } as const;
 const DeviceParams = Type.Object({ id: Uuid }, strict);
@@ -42,12 +33,6 @@ const paramValidators = new Map<MdmCommandType, ValidateFunction>(
   MDM_COMMAND_TYPES.map((type) => [type, ajv.compile(MDM_COMMAND_PARAMS[type])]),
 );
 
-const LATEST_SUMMARIES = `
-  SELECT DISTINCT ON (l.data->>'deviceId') l.agent_id, l.data
-  FROM logs l
-  WHERE l.agent_id = ANY($1::uuid[]) AND l.type = 'event' AND l.data->>'kind' = '${MDM_DEVICE_LOG_KIND}'
-  ORDER BY l.data->>'deviceId', l.time DESC, l.seq DESC`;
-
 export function registerMobileDeviceRoutes(app: FastifyInstance, pool: pg.Pool): void {
   app.get<{ Querystring: Static<typeof MobileDeviceQuery> }>(
     '/api/mobile-devices',
@@ -55,15 +40,12 @@ export function registerMobileDeviceRoutes(app: FastifyInstance, pool: pg.Pool):
     async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.pageSize ?? 50;
-      const connectors = await connectorIds(pool);
-      const { rows } = await pool.query<{ agent_id: string; data: Record<string, unknown> }>(
-        `SELECT agent_id, data, count(*) OVER ()::int AS total FROM (${LATEST_SUMMARIES}) latest
-         WHERE $2::text IS NULL OR data->>'platform' = $2
-         ORDER BY data->>'deviceId' LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
-        [connectors, request.query.platform ?? null],
-      );
-      const total = (rows[0] as { total?: number } | undefined)?.total ?? 0;
-      return { total, page, pageSize, items: rows.map(asDevice) };
+      const { total, items } = await listMobileDevices(pool, {
+        page,
+        pageSize,
+        platform: request.query.platform ?? null,
+      });
+      return { total, page, pageSize, items };
     },
   );
 
@@ -73,13 +55,8 @@ export function registerMobileDeviceRoutes(app: FastifyInstance, pool: pg.Pool):
     async (request) => {
       const id = request.params.id;
       const device = await latestSummary(pool, id);
-      const results = await pool.query<{ data: Record<string, unknown> }>(
-        `SELECT data FROM logs WHERE agent_id = $1 AND type = 'event'
-           AND data->>'kind' = '${MDM_COMMAND_RESULT_LOG_KIND}' AND data->>'deviceId' = $2
-         ORDER BY seq DESC LIMIT 50`,
-        [device.connectorAgentId, id],
-      );
-      return { device, latestCommandResults: results.rows.map((r) => r.data) };
+      const latestCommandResults = await commandResultsOf(pool, device.connectorAgentId, id);
+      return { device, latestCommandResults };
     },
   );
 
@@ -138,30 +115,4 @@ export function registerMobileDeviceRoutes(app: FastifyInstance, pool: pg.Pool):
       };
     },
   );
-}
-
-async function connectorIds(pool: pg.Pool): Promise<string[]> {
-  const { rows } = await pool.query<{ agent_id: string }>(
-    'SELECT agent_id FROM computers WHERE agent_version = $1',
-    [MDM_CONNECTOR_AGENT_VERSION],
-  );
-  return rows.map((r) => r.agent_id);
-}
-
-async function latestSummary(pool: pg.Pool, deviceId: string) {
-  const { rows } = await pool.query<{ agent_id: string; data: Record<string, unknown> }>(
-    `SELECT agent_id, data FROM logs
-     WHERE agent_id = ANY($1::uuid[]) AND type = 'event'
-       AND data->>'kind' = '${MDM_DEVICE_LOG_KIND}' AND data->>'deviceId' = $2
-     ORDER BY time DESC, seq DESC LIMIT 1`,
-    [await connectorIds(pool), deviceId],
-  );
-  const row = rows[0];
-  if (!row) throw new ApiError('SMC_NOT_FOUND', `no mobile device ${deviceId}`, '/id');
-  return asDevice(row);
-}
-
-function asDevice(row: { agent_id: string; data: Record<string, unknown> }) {
-  const { kind: _kind, deviceId, ...summary } = row.data;
-  return { deviceId: deviceId as string, connectorAgentId: row.agent_id, ...summary };
 }

@@ -15,7 +15,7 @@ afterAll(() => pool.end());
 describe('migrations', () => {
   it('apply once, concurrently safe, and refuse a database from a newer version', async () => {
     const [a, b] = await Promise.all([migrate(pool), migrate(pool)]);
-    expect([...a.applied, ...b.applied]).toEqual(['1-initial']);
+    expect([...a.applied, ...b.applied]).toEqual(['1-initial', '2-mobile-device-summaries']);
     expect((await migrate(pool)).applied).toEqual([]);
     await pool.query("INSERT INTO smc_migrations (version, name) VALUES (999, 'future')");
     await expect(migrate(pool)).rejects.toThrow(/newer version/);
@@ -25,11 +25,12 @@ describe('migrations', () => {
   it('roll back a failing migration and name it', async () => {
     const bad = [
       { version: 1, name: 'initial', sql: '' },
-      { version: 2, name: 'broken', sql: 'CREATE TABLE x (; ' },
+      { version: 2, name: 'mobile-device-summaries', sql: '' },
+      { version: 3, name: 'broken', sql: 'CREATE TABLE x (; ' },
     ];
-    await expect(migrate(pool, bad)).rejects.toThrow(/migration 2 \(broken\) failed/);
+    await expect(migrate(pool, bad)).rejects.toThrow(/migration 3 \(broken\) failed/);
     const { rows } = await pool.query('SELECT max(version)::int AS v FROM smc_migrations');
-    expect(rows[0].v).toBe(1);
+    expect(rows[0].v).toBe(2);
   });
 });
 
