@@ -2,6 +2,7 @@ import type { DeviceConnectionMode } from '../../simulator/devices/device-simula
 import { CAPACITY_SLO, type CapacityMode } from './mdm-capacity.js';
 import type { DelayRow } from './mdm-delay.js';
 import type { MdmBenchOptions } from './mdm-options.js';
+import { table } from './text-table.js';
 
 /** The guide's MDM sizing: "for about 80 devices: 4 cores 2.5 GHz, 4 GB RAM". */
 export const GUIDE_DEVICES = 80;
@@ -292,17 +293,4 @@ function errorText(ratio: number, outcomes: Readonly<Record<string, number>>): s
   const failed = Object.entries(outcomes).filter(([outcome]) => outcome !== 'ok');
   if (failed.length === 0) return '0';
   return `${(ratio * 100).toFixed(2)}% ${failed.map(([outcome, n]) => `${outcome}:${n}`).join(' ')}`;
-}
-
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = (rows[0] ?? []).map((_, col) =>
-    Math.max(...rows.map((row) => (row[col] ?? '').length)),
-  );
-  return rows.map((row) =>
-    row
-      .map((cell, col) =>
-        col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0),
-      )
-      .join('  '),
-  );
 }

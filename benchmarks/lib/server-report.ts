@@ -3,6 +3,7 @@ import type { CpuFigures } from './server-cpu.js';
 import type { SetupTimings } from './server-messages.js';
 import type { GroupCommitFigures } from './server-metrics.js';
 import type { BenchEndpoint, StepResult } from './server-step.js';
+import { table } from './text-table.js';
 
 /** A step as measured by the load process plus what the server side saw in the same window. */
 export interface MeasuredStep extends StepResult {
@@ -190,17 +191,4 @@ export function renderReport(report: ServerBenchReport): string {
 function errorText(errors: Record<string, number>): string {
   const parts = Object.entries(errors).map(([key, n]) => `${key}:${n}`);
   return parts.length ? parts.join(' ') : '0';
-}
-
-function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = (rows[0] ?? []).map((_, col) =>
-    Math.max(...rows.map((row) => (row[col] ?? '').length)),
-  );
-  return rows.map((row) =>
-    row
-      .map((cell, col) =>
-        col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0),
-      )
-      .join('  '),
-  );
 }

@@ -23,42 +23,52 @@ function get(url: string, ca: string): Promise<{ status: number; body: string }>
   });
 }
 
+/** `smc serve` of the built binary on free ports and a fresh database; waits for its ready file. */
+async function startServe(label: string, extra: readonly string[]) {
+  const dir = await mkdtemp(path.join(tmpdir(), `smc-${label}-`));
+  const readyFile = path.join(dir, 'ready.json');
+  const child = spawn(
+    process.execPath,
+    [
+      SMC_BIN,
+      'serve',
+      '--data-dir',
+      path.join(dir, 'data'),
+      '--database-url',
+      await freshDatabase(label),
+      '--agent-port',
+      '0',
+      '--console-port',
+      '0',
+      ...extra,
+      '--ready-file',
+      readyFile,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  let ready: ReadyFile | undefined;
+  for (let i = 0; i < 300 && !ready && child.exitCode === null; i++) {
+    ready = await readFile(readyFile, 'utf8').then(
+      (t) => JSON.parse(t) as ReadyFile,
+      () => undefined,
+    );
+    if (!ready) await new Promise((r) => setTimeout(r, 100));
+  }
+  return { dir, child, ready, stderr: () => stderr };
+}
+
 describe('smc serve (built binary)', () => {
   it('writes the ready file, serves with a CA that verifies, makes tokens, and stops cleanly on SIGTERM', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'smc-serve-'));
-    const readyFile = path.join(dir, 'ready.json');
-    const child = spawn(
-      process.execPath,
-      [
-        SMC_BIN,
-        'serve',
-        '--data-dir',
-        path.join(dir, 'data'),
-        '--database-url',
-        await freshDatabase('serve'),
-        '--agent-port',
-        '0',
-        '--console-port',
-        '0',
-        '--hostname',
-        'smc.example.test',
-        '--ready-file',
-        readyFile,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    let ready: ReadyFile | undefined;
-    for (let i = 0; i < 150 && !ready; i++) {
-      ready = await readFile(readyFile, 'utf8').then(
-        (t) => JSON.parse(t) as ReadyFile,
-        () => undefined,
-      );
-      if (!ready) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(ready, stderr).toBeDefined();
-    if (!ready) return;
+    const {
+      dir,
+      child,
+      ready: found,
+      stderr,
+    } = await startServe('serve', ['--hostname', 'smc.example.test']);
+    const ready = found as ReadyFile;
+    expect(found, stderr()).toBeDefined();
     expect(ready.pid).toBe(child.pid);
     expect((await stat(ready.adminTokenFile)).mode & 0o777).toBe(0o600);
 
@@ -92,47 +102,19 @@ describe('smc serve (built binary)', () => {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', r));
     expect(code).toBe(0);
-    expect(stderr).toMatch(/SIGTERM: finishing in-flight replications/);
+    expect(stderr()).toMatch(/SIGTERM: finishing in-flight replications/);
   });
 
   it('runs the connector inside the server with --with-mdm: a phone enrolls and is listed', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'smc-serve-mdm-'));
-    const readyFile = path.join(dir, 'ready.json');
-    const child = spawn(
-      process.execPath,
-      [
-        SMC_BIN,
-        'serve',
-        '--data-dir',
-        path.join(dir, 'data'),
-        '--database-url',
-        await freshDatabase('serve_mdm'),
-        '--agent-port',
-        '0',
-        '--console-port',
-        '0',
-        '--with-mdm',
-        '--mdm-enroll-port',
-        '0',
-        '--mdm-device-port',
-        '0',
-        '--ready-file',
-        readyFile,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const { dir, child, ready, stderr } = await startServe('serve_mdm', [
+      '--with-mdm',
+      '--mdm-enroll-port',
+      '0',
+      '--mdm-device-port',
+      '0',
+    ]);
     try {
-      let ready: ReadyFile | undefined;
-      for (let i = 0; i < 300 && !ready; i++) {
-        ready = await readFile(readyFile, 'utf8').then(
-          (t) => JSON.parse(t) as ReadyFile,
-          () => undefined,
-        );
-        if (!ready) await new Promise((r) => setTimeout(r, 100));
-      }
-      expect(ready?.mdm, stderr).toBeDefined();
+      expect(ready?.mdm, stderr()).toBeDefined();
       const mdm = ready?.mdm as NonNullable<ReadyFile['mdm']>;
       const made = await runSmcAsync([
         'admin',
@@ -166,8 +148,8 @@ describe('smc serve (built binary)', () => {
       child.kill('SIGTERM');
     }
     const code = await new Promise((r) => child.once('exit', r));
-    expect(code, stderr).toBe(0);
-    expect(stderr).toMatch(/smc serve: mdm: enrolled with the management server/);
+    expect(code, stderr()).toBe(0);
+    expect(stderr()).toMatch(/smc serve: mdm: enrolled with the management server/);
   });
 
   it('rejects bad flags with exit 2', () => {
