@@ -119,7 +119,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     await deviceCount.start();
     cleanups.push(() => deviceCount.stop());
     telemetry.observeSchedule(() => schedule.schedule());
-    const enrollment = new DeviceEnrollment(pool, ca, schedule);
+    const enrollment = new DeviceEnrollment(pool, ca, schedule, () => deviceCount.enrolled());
     const checkIns = new CheckInService(pool, schedule, telemetry, {
       ...(options.summaryRefreshSeconds !== undefined
         ? { summaryRefreshSeconds: options.summaryRefreshSeconds }

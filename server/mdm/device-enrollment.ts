@@ -16,6 +16,8 @@ export class DeviceEnrollment {
     private readonly pool: pg.Pool,
     private readonly ca: AgentCertificateAuthority,
     private readonly schedule: CheckInPolicy,
+    /** Told after each enrollment committed (the device count sizes the interval). */
+    private readonly onEnrolled: () => void = () => schedule.deviceEnrolled(),
   ) {}
 
   async createToken(
@@ -54,7 +56,7 @@ export class DeviceEnrollment {
       [hash, deviceId, platform, osVersion, model],
     );
     if (spent.rowCount === 0) throw await this.whyRefused(hash);
-    this.schedule.deviceEnrolled();
+    this.onEnrolled();
     return { deviceId, certificate, caCertificate: this.ca.caCertPem, next: this.schedule.next() };
   }
 

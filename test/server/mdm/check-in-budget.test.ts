@@ -3,7 +3,13 @@ import type { RunningServer } from '../../../server/app.js';
 import type { RunningConnector } from '../../../server/mdm/connector.js';
 import { freshDatabase } from '../../support/database.js';
 import { testServer } from '../../support/server.js';
-import { connectorCall, connectorText, mdmToken, testConnector } from './connector-support.js';
+import {
+  connectorCall,
+  connectorText,
+  eventually,
+  mdmToken,
+  testConnector,
+} from './connector-support.js';
 import { TestDevice } from './test-device.js';
 
 let server: RunningServer;
@@ -69,5 +75,21 @@ describe('check-in budget', () => {
     const again = await budgeted();
     const stats = await connectorCall<Stats>(again, '/api/stats');
     expect(stats.body.checkInSchedule).toMatchObject({ devices: 3, effectiveSeconds: 300 });
+  });
+
+  it('settles its count from the database a moment after enrollments', async () => {
+    const connector = connectors[0] as RunningConnector;
+    // A device removed behind the connector's back, then a new one enrolled: the bump counts
+    // 4, the recount after the enrollment finds the 3 rows that are there.
+    const { rows } = await connector.pool.query<{ id: string }>(
+      'DELETE FROM mdm.devices WHERE id = (SELECT id FROM mdm.devices LIMIT 1) RETURNING id',
+    );
+    expect(rows).toHaveLength(1);
+    await TestDevice.enroll(connector, await mdmToken(connector, 1));
+    const settled = await eventually('device count settled', async () => {
+      const stats = await connectorCall<Stats>(connector, '/api/stats');
+      return stats.body.checkInSchedule.devices === 3 ? stats.body.checkInSchedule : undefined;
+    });
+    expect(settled.effectiveSeconds).toBe(300);
   });
 });
