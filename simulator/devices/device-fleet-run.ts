@@ -16,7 +16,10 @@ export interface DeviceFleetTimetable {
   readonly seed: number;
   /** Schedule seconds between two check-ins of one device, until its connector says otherwise. */
   readonly intervalSeconds: number;
-  /** Each check-in lands up to this fraction of the interval early or late (seeded), until the connector gives its own jitter. */
+  /**
+   * Each check-in lands up to this fraction of the interval early or late (seeded), until the
+   * connector gives its own jitter.
+   */
   readonly jitterFraction: number;
   /** Schedule seconds played per wall second. */
   readonly timeScale: number;
@@ -37,8 +40,9 @@ export interface DeviceFleetTotals {
 /**
  * Plays the devices' check-ins on the shared scheduler until the end of the run (or `signal`):
  * each device first checks in at a seeded point of its first interval, then every interval
- * plus or minus jitter (the connector's `next` once it gave one, as real devices obey it), counted from its last slot (not from when the answer came) so a slow
- * connector shows as latency, never as fewer check-ins. A device never has two check-ins in
+ * plus jitter (the connector's `next` once it gave one, as real devices obey it), counted from
+ * its last slot (not from when the answer came) so a slow connector shows as latency, never
+ * as fewer check-ins. A device never has two check-ins in
  * flight; commands handed out are answered on its next check-in.
  */
 export async function runDeviceFleet(
