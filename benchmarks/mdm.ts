@@ -50,9 +50,8 @@ const NO_STRETCH_BUDGET = 1_000_000;
 const DELAY_RATE_SHARE = 0.6;
 /**
  * ours: and at most (a)'s warm-up rate. (a)'s steps resume TLS sessions; (b)'s first round
- * cannot (no session yet), nor can later rounds when a device's period passes the connector's
- * TLS session lifetime (Node's default, 300 s). Time compression multiplies any lateness of the
- * generator by k, so (b) stays where full handshakes were measured to hold.
+ * cannot (no session yet). Time compression multiplies any lateness of the generator by k, so
+ * (b) stays where full handshakes were measured to hold.
  */
 const DELAY_RATE_CAP = 100;
 /** ours: (b)'s rate when (a) gave no per-check-in figure and --delay-rate was not given. */

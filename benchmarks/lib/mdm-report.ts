@@ -277,7 +277,7 @@ export function renderReport(report: MdmBenchReport): string {
     const perCheckIn = capacity.modes.find((mode) => mode.mode === 'per-check-in');
     if (perCheckIn)
       lines.push(
-        `  per-check-in steps resume TLS sessions; a real device whose period (${INTERVAL_SECONDS} s + jitter) outlives the connector's TLS session lifetime (Node's default, 300 s) makes a full handshake each time, as in the warm-up (${perCheckIn.warmup.connectorCpuMsPerCheckIn} ms connector CPU per check-in)`,
+        `  per-check-in steps resume TLS sessions (the connector keeps tickets a day, TLS_SESSION_TIMEOUT_SECONDS); a device that cannot resume pays a full handshake, as in the warm-up (${perCheckIn.warmup.connectorCpuMsPerCheckIn} ms connector CPU per check-in)`,
       );
   }
   if (delay && delay.rows.length > 0) {
