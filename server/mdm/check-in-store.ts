@@ -49,7 +49,8 @@ export async function storeCheckIns(
   try {
     if (!withResults) {
       const stored = await storeStatusesAndClaim(client, items, summaryRefreshSeconds);
-      await queueForServer(client, items, stored, new Map()).catch(onSummaryError);
+      const known = items.filter((item) => stored.has(item.deviceId));
+      await queueForServer(client, known, stored, new Map()).catch(onSummaryError);
       return outcomesOf(items, stored);
     }
     await client.query('BEGIN');

@@ -57,4 +57,38 @@ describe('CheckInService under load', () => {
     );
     expect(rows[0].n).toBe(3);
   });
+
+  it('queues the summaries of a batch that also holds a device it does not know', async () => {
+    const known = [randomUUID(), randomUUID(), randomUUID()];
+    for (const id of known) {
+      await pool.query(
+        `INSERT INTO mdm.devices (id, platform, os_version, model, token_hash)
+         VALUES ($1, 'android', '14', 'Pixel 8', 'x')`,
+        [id],
+      );
+    }
+    const errors: unknown[] = [];
+    const service = new CheckInService(pool, new CheckInPolicy(300), new ConnectorTelemetry(), {
+      concurrency: 1,
+      onSummaryError: (error) => errors.push(error),
+    });
+    const [first, ...rest] = known as [string, ...string[]];
+    // The first goes alone; the others and an unknown device wait and share the next batch.
+    const inFlight = service.checkIn(first, body(first));
+    const stranger = randomUUID();
+    const batch = [stranger, ...rest].map((id) => service.checkIn(id, body(id)));
+    const settled = await Promise.allSettled([inFlight, ...batch]);
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((settled[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'SMC_FORBIDDEN' });
+    expect(errors).toEqual([]);
+    const { rows } = await pool.query<{ device: string }>(
+      `SELECT data->>'deviceId' AS device FROM mdm.relay_outbox WHERE data->>'kind' = 'mdm-device'`,
+    );
+    expect(rows.map((r) => r.device)).toEqual(expect.arrayContaining(known));
+  });
 });
