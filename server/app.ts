@@ -1,6 +1,3 @@
-import { mkdir } from 'node:fs/promises';
-import { isIP, type Socket } from 'node:net';
-import path from 'node:path';
 import fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { MAX_BODY_BYTES } from '../protocol/index.js';
@@ -22,10 +19,9 @@ import { STRICT_BODY_COERCED_QUERY } from './http/validation.js';
 import { type GroupCommitOptions, GroupCommitter } from './ingest/group-commit.js';
 import { LoadGovernor } from './ingest/load-governor.js';
 import { OverloadGuard } from './ingest/overload-guard.js';
-import { loadAgentCertificateAuthority, loadOrCreatePki } from './pki/index.js';
-import { startEmbeddedPostgres } from './store/embedded-postgres.js';
+import { loadAgentCertificateAuthority } from './pki/index.js';
+import { listenAll, startServiceBase, urlOf } from './service-runtime.js';
 import { migrate } from './store/migrate.js';
-import { createPool } from './store/pool.js';
 import { applyRetention } from './store/retention.js';
 import { ServerTelemetry } from './telemetry/server-telemetry.js';
 
@@ -72,34 +68,18 @@ export interface RunningServer {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? (() => {});
   const host = options.host ?? '127.0.0.1';
-  const dataDir = path.resolve(options.dataDir);
-  // 0711: secrets live in pki/ (0700); others may only traverse, which the embedded
-  // PostgreSQL's own system user needs to reach pg/ when smc runs as root.
-  await mkdir(dataDir, { recursive: true, mode: 0o711 });
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const cleanup = async () => {
-    for (const step of cleanups.splice(0).reverse()) await step();
-  };
+  const base = await startServiceBase({
+    dataDir: options.dataDir,
+    host,
+    ...(options.hostnames ? { hostnames: options.hostnames } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    migrate: (pool) => migrate(pool),
+    ca: { label: 'agent CA' },
+    log,
+  });
+  const { databaseUrl, pool, pki, cleanups } = base;
 
   try {
-    let databaseUrl = options.databaseUrl;
-    if (!databaseUrl) {
-      log(`starting embedded PostgreSQL in ${path.join(dataDir, 'pg')}`);
-      const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg') });
-      cleanups.push(() => embedded.stop());
-      databaseUrl = embedded.url;
-    }
-    const pool = createPool(databaseUrl);
-    cleanups.push(() => pool.end());
-    const migrated = await migrate(pool);
-    if (migrated.applied.length) log(`applied migrations: ${migrated.applied.join(', ')}`);
-
-    const hostnames = options.hostnames?.length ? [...options.hostnames] : ['localhost'];
-    const ipAddresses = [
-      ...new Set(['127.0.0.1', ...(isIP(host) && host !== '0.0.0.0' ? [host] : [])]),
-    ];
-    const pki = await loadOrCreatePki({ dataDir, hostnames, ipAddresses });
-    if (pki.created) log(`created agent CA and admin token in ${path.join(dataDir, 'pki')}`);
     const ca = await loadAgentCertificateAuthority(pki);
 
     const telemetry = new ServerTelemetry();
@@ -188,29 +168,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // The web console's built files at `/` (public; the data behind them needs the token).
     registerConsoleWeb(consoleApp, { log });
 
-    const sockets = trackSockets([agentApp, consoleApp]);
-    await agentApp.listen({ host, port: options.agentPort ?? 2222 });
-    await consoleApp.listen({ host, port: options.consolePort ?? 2223 });
-    cleanups.push(async () => {
-      // Idle keep-alive and HTTP/2 sessions would hold close() open for minutes: give open
-      // streams a moment after GOAWAY, then cut what is left.
-      const force = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-      }, 1_000);
-      await Promise.all([agentApp.close(), consoleApp.close()]);
-      clearTimeout(force);
-    });
+    await listenAll(
+      host,
+      [
+        { app: agentApp, port: options.agentPort ?? 2222 },
+        { app: consoleApp, port: options.consolePort ?? 2223 },
+      ],
+      cleanups,
+    );
 
     const retention = setInterval(() => void applyRetention(pool).catch(() => {}), 10 * 60_000);
     retention.unref();
     cleanups.push(() => clearInterval(retention));
 
-    const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-    const portOf = (app: FastifyInstance) => (app.server.address() as { port: number }).port;
     let closing: Promise<void> | null = null;
     return {
-      agentUrl: `https://${urlHost}:${portOf(agentApp)}`,
-      consoleUrl: `https://${urlHost}:${portOf(consoleApp)}`,
+      agentUrl: urlOf(host, agentApp),
+      consoleUrl: urlOf(host, consoleApp),
       caFile: pki.files.caFile,
       adminTokenFile: pki.files.adminTokenFile,
       adminToken: pki.adminToken,
@@ -221,24 +195,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         closing ??= (async () => {
           // Answer everything already accepted before the listeners and the database go.
           await committer.drain();
-          await cleanup();
+          await cleanups.run();
         })();
         return closing;
       },
     };
   } catch (error) {
-    await cleanup().catch(() => {});
+    await cleanups.run().catch(() => {});
     throw error;
   }
-}
-
-function trackSockets(apps: readonly FastifyInstance[]): Set<Socket> {
-  const sockets = new Set<Socket>();
-  for (const app of apps) {
-    app.server.on('secureConnection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
-  }
-  return sockets;
 }

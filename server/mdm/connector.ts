@@ -1,17 +1,13 @@
-import { mkdir } from 'node:fs/promises';
-import { isIP, type Socket } from 'node:net';
 import { hostname as osHostname } from 'node:os';
-import path from 'node:path';
 import fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { DEFAULT_MDM_DEVICE_PORT, DEFAULT_MDM_ENROLL_PORT } from '../../protocol/index.js';
 import { installErrorHandler } from '../http/errors.js';
 import { TLS_SESSION_TIMEOUT_SECONDS } from '../http/tls-sessions.js';
 import { STRICT_BODY_COERCED_QUERY } from '../http/validation.js';
-import { loadAgentCertificateAuthority, loadOrCreatePki } from '../pki/index.js';
-import { startEmbeddedPostgres } from '../store/embedded-postgres.js';
+import { loadAgentCertificateAuthority } from '../pki/index.js';
+import { listenAll, startServiceBase, urlOf } from '../service-runtime.js';
 import { migrate } from '../store/migrate.js';
-import { createPool } from '../store/pool.js';
 import { CheckInPolicy } from './check-in-policy.js';
 import { CheckInService } from './check-in-service.js';
 import { DeviceCount } from './device-count.js';
@@ -73,38 +69,21 @@ export interface RunningConnector {
 export async function startConnector(options: ConnectorOptions): Promise<RunningConnector> {
   const log = options.log ?? (() => {});
   const host = options.host ?? '127.0.0.1';
-  const dataDir = path.resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o711 });
-  const cleanups: (() => Promise<void> | void)[] = [];
-  const cleanup = async () => {
-    for (const step of cleanups.splice(0).reverse()) await step();
-  };
+  const base = await startServiceBase({
+    dataDir: options.dataDir,
+    host,
+    ...(options.hostnames ? { hostnames: options.hostnames } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+    migrate: async (pool) => {
+      await pool.query('CREATE SCHEMA IF NOT EXISTS mdm');
+      return migrate(pool, MDM_MIGRATIONS, { table: MDM_MIGRATIONS_TABLE });
+    },
+    ca: { label: 'device CA', commonName: 'smc-kit MDM device CA' },
+    log,
+  });
+  const { dataDir, databaseUrl, pool, pki, hostnames, cleanups } = base;
 
   try {
-    let databaseUrl = options.databaseUrl;
-    if (!databaseUrl) {
-      log(`starting embedded PostgreSQL in ${path.join(dataDir, 'pg')}`);
-      const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg') });
-      cleanups.push(() => embedded.stop());
-      databaseUrl = embedded.url;
-    }
-    const pool = createPool(databaseUrl);
-    cleanups.push(() => pool.end());
-    await pool.query('CREATE SCHEMA IF NOT EXISTS mdm');
-    const migrated = await migrate(pool, MDM_MIGRATIONS, { table: MDM_MIGRATIONS_TABLE });
-    if (migrated.applied.length) log(`applied migrations: ${migrated.applied.join(', ')}`);
-
-    const hostnames = options.hostnames?.length ? [...options.hostnames] : ['localhost'];
-    const ipAddresses = [
-      ...new Set(['127.0.0.1', ...(isIP(host) && host !== '0.0.0.0' ? [host] : [])]),
-    ];
-    const pki = await loadOrCreatePki({
-      dataDir,
-      hostnames,
-      ipAddresses,
-      caCommonName: 'smc-kit MDM device CA',
-    });
-    if (pki.created) log(`created device CA and admin token in ${path.join(dataDir, 'pki')}`);
     const ca = await loadAgentCertificateAuthority(pki);
 
     const identity = await loadOrEnrollRelayIdentity(dataDir, options.server);
@@ -183,26 +162,22 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       ...(options.relayIntervalMs !== undefined ? { intervalMs: options.relayIntervalMs } : {}),
     });
 
-    const sockets = trackSockets([enrollApp, deviceApp]);
-    await enrollApp.listen({ host, port: options.enrollPort ?? DEFAULT_MDM_ENROLL_PORT });
-    await deviceApp.listen({ host, port: options.devicePort ?? DEFAULT_MDM_DEVICE_PORT });
-    cleanups.push(async () => {
-      const force = setTimeout(() => {
-        for (const socket of sockets) socket.destroy();
-      }, 1_000);
-      await Promise.all([enrollApp.close(), deviceApp.close()]);
-      clearTimeout(force);
-    });
+    await listenAll(
+      host,
+      [
+        { app: enrollApp, port: options.enrollPort ?? DEFAULT_MDM_ENROLL_PORT },
+        { app: deviceApp, port: options.devicePort ?? DEFAULT_MDM_DEVICE_PORT },
+      ],
+      cleanups,
+    );
     await relay.start();
     // Runs before the listeners close (cleanups go in reverse): the last round's answer is stored.
     cleanups.push(() => relay.stop());
 
-    const urlHost = host === '0.0.0.0' ? '127.0.0.1' : host;
-    const portOf = (app: FastifyInstance) => (app.server.address() as { port: number }).port;
     let closing: Promise<void> | null = null;
     return {
-      enrollUrl: `https://${urlHost}:${portOf(enrollApp)}`,
-      deviceUrl: `https://${urlHost}:${portOf(deviceApp)}`,
+      enrollUrl: urlOf(host, enrollApp),
+      deviceUrl: urlOf(host, deviceApp),
       caFile: pki.files.caFile,
       caCertPem: pki.caCertPem,
       adminToken: pki.adminToken,
@@ -211,23 +186,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       databaseUrl,
       pool,
       close: () => {
-        closing ??= cleanup();
+        closing ??= cleanups.run();
         return closing;
       },
     };
   } catch (error) {
-    await cleanup().catch(() => {});
+    await cleanups.run().catch(() => {});
     throw error;
   }
-}
-
-function trackSockets(apps: readonly FastifyInstance[]): Set<Socket> {
-  const sockets = new Set<Socket>();
-  for (const app of apps) {
-    app.server.on('secureConnection', (socket: Socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
-  }
-  return sockets;
 }
