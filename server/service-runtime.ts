@@ -1,8 +1,8 @@
-import { mkdir } from 'node:fs/promises';
 import { isIP, type Socket } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import { makeFolder } from './make-folder.js';
 import { type LoadedPki, loadOrCreatePki } from './pki/index.js';
 import { startEmbeddedPostgres } from './store/embedded-postgres.js';
 import { createPool } from './store/pool.js';
@@ -59,13 +59,18 @@ export interface ServiceBaseOptions {
 export async function startServiceBase(options: ServiceBaseOptions): Promise<ServiceBase> {
   const { log } = options;
   const dataDir = path.resolve(options.dataDir);
-  await mkdir(dataDir, { recursive: true, mode: 0o711 });
+  await makeFolder(dataDir, 0o711).catch((error: Error) => {
+    throw new Error(`data folder ${dataDir} cannot be created: ${error.message}`);
+  });
   const cleanups = new CleanupStack();
   try {
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
       log(`starting embedded PostgreSQL in ${path.join(dataDir, 'pg')}`);
-      const embedded = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg') });
+      const embedded = await startEmbeddedPostgres({
+        dataDir: path.join(dataDir, 'pg'),
+        onNotice: log,
+      });
       cleanups.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
