@@ -5,6 +5,8 @@ import path from 'node:path';
  * Resolves once SIGTERM or SIGINT arrived and `close` finished (errors are logged, not
  * thrown: the process is ending either way). Call it before announcing readiness, so a
  * script that signals as soon as it sees the ready file still gets a graceful shutdown.
+ * A service started with an IPC channel (`smc rehearse` starts its servers so) also stops
+ * when the channel closes: its parent is gone, even if it died by SIGKILL.
  */
 export function gracefulShutdown(
   close: () => Promise<void>,
@@ -19,8 +21,23 @@ export function gracefulShutdown(
         resolve();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    let stopping = false;
+    const once = (reason: string) => {
+      if (stopping) return;
+      stopping = true;
+      stop(reason);
+    };
+    process.once('SIGTERM', () => once('SIGTERM'));
+    process.once('SIGINT', () => once('SIGINT'));
+    if (process.channel) {
+      // The channel must not keep the process alive once the service has closed.
+      process.channel.unref();
+      process.once('disconnect', () => {
+        // Nobody reads our output any more: a write must not crash the orderly stop.
+        for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+        once('parent process gone');
+      });
+    }
   });
 }
 

@@ -43,7 +43,9 @@ export async function startSmcChild<Ready extends ServiceReadyFile>(options: {
   const child = spawn(
     process.execPath,
     [SMC_BIN, options.command, ...options.args({ dataDir, readyFile }), '--ready-file', readyFile],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: options.env ?? process.env },
+    // The IPC channel is how the child notices that we died (even by SIGKILL): it then
+    // shuts down in order, its embedded PostgreSQL with it.
+    { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: options.env ?? process.env },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
