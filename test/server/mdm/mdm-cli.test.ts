@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,24 +7,27 @@ import type { MdmReadyFile } from '../../../protocol/index.js';
 import type { RunningServer } from '../../../server/app.js';
 import { runSmcAsync, SMC_BIN } from '../../bin/run-cli.js';
 import { httpsJson } from '../../support/agent-client.js';
-import { freshDatabase } from '../../support/database.js';
+import { removeDataFolder } from '../../support/data-folder.js';
 import { consoleCall, testServer } from '../../support/server.js';
 import { eventually } from './connector-support.js';
 import { TestDevice } from './test-device.js';
 
 let server: RunningServer;
 let dir: string;
-let databaseUrl: string;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   server = await testServer();
   dir = await mkdtemp(path.join(tmpdir(), 'smc-mdm-cli-'));
-  databaseUrl = await freshDatabase('mdm_cli');
+  // Its own embedded PostgreSQL: the kill -9 below leaves that postmaster to the watchdog
+  // and the restart (same folder) must bring it back by itself.
+  await chmod(dir, 0o711);
 });
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await server?.close();
+  await new Promise((r) => setTimeout(r, 1_000));
+  await removeDataFolder(dir, ['data/pg']);
 });
 
 /** `smc mdm` as a child process of the built binary; resolves once its ready file is written. */
@@ -38,8 +41,6 @@ async function startMdm() {
       'mdm',
       '--data-dir',
       path.join(dir, 'data'),
-      '--database-url',
-      databaseUrl,
       '--enroll-port',
       '0',
       '--device-port',
