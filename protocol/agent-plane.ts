@@ -3,7 +3,9 @@ import { FreeObject, Sha256Hex, ShortText, UtcTime, Uuid } from './common.js';
 import {
   MAX_CSR_PEM,
   MAX_DETAIL_TEXT,
+  MAX_EXACT_INTEGER,
   MAX_HOSTNAME,
+  MAX_INT4,
   MAX_LOGS_PER_REPLICATION,
   MAX_SOFTWARE_ITEMS,
   MAX_TASK_RESULTS_PER_REPLICATION,
@@ -37,6 +39,8 @@ export const EnrollResponse = Type.Object(
     certificate: Type.String(),
     /** The agent CA, PEM: verifies the server on later connections. */
     caCertificate: Type.String(),
+    /** What the token enrolled: an agent, or a Mobile Device Connector (recorded by the server). */
+    kind: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('mdm-connector')])),
   },
   strict,
 );
@@ -93,7 +97,7 @@ export const AgentStatus = Type.Object(
     protection: ProtectionStatus,
     modulesVersion: ShortText,
     lastUpdate: UtcTime,
-    uptimeSeconds: Type.Integer({ minimum: 0 }),
+    uptimeSeconds: Type.Integer({ minimum: 0, maximum: MAX_EXACT_INTEGER }),
   },
   strict,
 );
@@ -115,8 +119,8 @@ export const Inventory = Type.Object(
 
 export const LogEntry = Type.Object(
   {
-    /** Per agent, strictly increasing, from 1. */
-    seq: Type.Integer({ minimum: 1 }),
+    /** Per agent, strictly increasing, from 1 (a `bigint`, read back exactly: at most 2^53 - 1). */
+    seq: Type.Integer({ minimum: 1, maximum: MAX_EXACT_INTEGER }),
     type: LogType,
     time: UtcTime,
     /** At most 16 KiB serialised; checked by the server after schema validation. */
@@ -146,8 +150,8 @@ export const ReplicateRequest = Type.Object(
     inventory: Type.Optional(Inventory),
     logs: Type.Array(LogEntry, { maxItems: MAX_LOGS_PER_REPLICATION }),
     taskResults: Type.Array(TaskResult, { maxItems: MAX_TASK_RESULTS_PER_REPLICATION }),
-    /** The policy version the agent applies; 0 = none yet. */
-    policyVersion: Type.Integer({ minimum: 0 }),
+    /** The policy version the agent applies; 0 = none yet (an `integer` column: 2^31 - 1). */
+    policyVersion: Type.Integer({ minimum: 0, maximum: MAX_INT4 }),
   },
   strict,
 );
@@ -173,7 +177,7 @@ export const AgentTask = Type.Object({ id: Uuid, type: TaskType, params: FreeObj
 export type AgentTask = Static<typeof AgentTask>;
 
 export const Policy = Type.Object(
-  { version: Type.Integer({ minimum: 1 }), settings: FreeObject },
+  { version: Type.Integer({ minimum: 1, maximum: MAX_INT4 }), settings: FreeObject },
   strict,
 );
 export type Policy = Static<typeof Policy>;
@@ -181,7 +185,10 @@ export type Policy = Static<typeof Policy>;
 export const ReplicateResponse = Type.Object(
   {
     /** Highest seq such that 1..seq are durably stored (0: none yet). */
-    ack: Type.Object({ logsThrough: Type.Integer({ minimum: 0 }) }, strict),
+    ack: Type.Object(
+      { logsThrough: Type.Integer({ minimum: 0, maximum: MAX_EXACT_INTEGER }) },
+      strict,
+    ),
     tasks: Type.Array(AgentTask, { maxItems: MAX_TASKS_PER_RESPONSE }),
     /** Only when newer than the request's policyVersion. */
     policy: Type.Union([Policy, Type.Null()]),
@@ -201,6 +208,22 @@ export const ReplicateResponse = Type.Object(
           questionId: Uuid,
           /** `wait`: keep replicating as is; `re-enroll`: an admin chose a new computer for this hardware. */
           action: Type.Union([Type.Literal('wait'), Type.Literal('re-enroll')]),
+        },
+        strict,
+      ),
+    ),
+    /**
+     * Logs this agent sent under seqs the server already holds with other content (an identity
+     * reused, a VM snapshot restored: its numbering restarted). Those logs are not stored and
+     * not acknowledged (`ack.logsThrough` stops before the first of them): the agent numbers
+     * every log above the ack again from `nextSeq` and sends them again.
+     */
+    resync: Type.Optional(
+      Type.Object(
+        {
+          nextSeq: Type.Integer({ minimum: 1, maximum: MAX_EXACT_INTEGER }),
+          /** The first seq whose stored content differs from what was sent. */
+          conflictSeq: Type.Integer({ minimum: 1, maximum: MAX_EXACT_INTEGER }),
         },
         strict,
       ),

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Uuid } from './common.js';
+import { MAX_EXACT_INTEGER } from './limits.js';
 
 /*
  * The parts of the console API (port 2223, bearer admin token) that tools other than the
@@ -9,11 +10,21 @@ import { Uuid } from './common.js';
  */
 const strict = { additionalProperties: false } as const;
 
+/**
+ * What an enrollment token enrolls: an ordinary agent, or a Mobile Device Connector. The kind
+ * is recorded with the agent at enrollment; the server trusts a relayed mobile device only
+ * from an agent enrolled as `mdm-connector`, never from anything an agent reports.
+ */
+export const EnrollmentKind = Type.Union([Type.Literal('agent'), Type.Literal('mdm-connector')]);
+export type EnrollmentKind = Static<typeof EnrollmentKind>;
+
 // POST /api/enrollment-tokens
 export const CreateEnrollmentTokenRequest = Type.Object(
   {
     uses: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
     ttlSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }),
+    /** @default 'agent' */
+    kind: Type.Optional(EnrollmentKind),
   },
   strict,
 );
@@ -23,15 +34,25 @@ export const EnrollmentTokenResponse = Type.Object({
   token: Type.String(),
   uses: Type.Integer(),
   expiresAt: Type.String(),
+  kind: Type.Optional(EnrollmentKind),
 });
 export type EnrollmentTokenResponse = Static<typeof EnrollmentTokenResponse>;
 
-// POST /api/log-audit: for each agent, how many of seqs 1..through the server holds.
+// POST /api/log-audit: for each agent and seq range, how many logs the server holds and the
+// digest of their content (log-content.ts), so a checker compares content, not counts.
 export const MAX_LOG_AUDIT_AGENTS = 20_000;
 export const LogAuditRequest = Type.Object(
   {
     agents: Type.Array(
-      Type.Object({ agentId: Uuid, through: Type.Integer({ minimum: 0 }) }, strict),
+      Type.Object(
+        {
+          agentId: Uuid,
+          /** First seq of the range. @default 1 */
+          from: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_EXACT_INTEGER })),
+          through: Type.Integer({ minimum: 0, maximum: MAX_EXACT_INTEGER }),
+        },
+        strict,
+      ),
       { maxItems: MAX_LOG_AUDIT_AGENTS },
     ),
   },
@@ -43,8 +64,12 @@ export const LogAuditResponse = Type.Object({
   agents: Type.Array(
     Type.Object({
       agentId: Uuid,
-      /** Distinct seqs in 1..through that are stored; `through - stored` were lost. */
+      from: Type.Integer(),
+      through: Type.Integer(),
+      /** Distinct seqs in from..through that are stored; `through - from + 1 - stored` were lost. */
       stored: Type.Integer(),
+      /** XOR digest of the stored logs' content hashes in the range (log-content.ts). */
+      digest: Type.String({ pattern: '^[0-9a-f]{16}$' }),
     }),
   ),
 });

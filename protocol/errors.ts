@@ -14,6 +14,8 @@ export const PROTOCOL_ERRORS = {
   SMC_TOKEN_INVALID: { status: 403, retry: false },
   SMC_RATE_LIMITED: { status: 429, retry: true },
   SMC_OVERLOADED: { status: 503, retry: true },
+  /** The database is unreachable or not answering; like overload, come back after Retry-After. */
+  SMC_UNAVAILABLE: { status: 503, retry: true },
   SMC_INTERNAL: { status: 500, retry: true },
 } as const;
 

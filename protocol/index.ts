@@ -3,4 +3,7 @@ export * from './common.js';
 export * from './console-api.js';
 export * from './errors.js';
 export * from './limits.js';
+export * from './log-content.js';
 export * from './mobile-plane.js';
+export * from './storable-json.js';
+export * from './utc-time.js';

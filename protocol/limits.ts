@@ -23,3 +23,21 @@ export const MAX_SHORT_TEXT = 256;
 export const MAX_HOSTNAME = 253;
 export const MAX_DETAIL_TEXT = 4_096;
 export const MAX_CSR_PEM = 8_192;
+
+/*
+ * What PostgreSQL and a JavaScript number can both hold exactly. A value past these is
+ * refused (400 naming the field), never rounded or truncated on its way into the database.
+ */
+/** `bigint` columns read into JavaScript numbers (seq, uptime, audit positions): 2^53 - 1. */
+export const MAX_EXACT_INTEGER = Number.MAX_SAFE_INTEGER;
+/** `integer` columns (policy versions): 2^31 - 1. */
+export const MAX_INT4 = 2_147_483_647;
+/** Deepest nesting of a JSON body (objects and arrays, the body itself is level 1). Ours: log
+ *  data, policy settings and task parameters nest a few levels; 5,000 levels overflowed stacks. */
+export const MAX_JSON_DEPTH = 64;
+/** Values (objects, arrays, strings, numbers, literals) in one JSON body. Ours: a full
+ *  replication (500 logs, 5,000 software items) is well under 50,000; this bounds what one
+ *  body costs once parsed (about 80 bytes a value) whatever its byte size. */
+export const MAX_JSON_VALUES = 250_000;
+/** Pages of a console listing (page x pageSize stays an exact offset). Ours. */
+export const MAX_PAGE = 1_000_000;

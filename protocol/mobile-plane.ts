@@ -1,6 +1,6 @@
 import { type Static, type TObject, Type } from 'typebox';
 import { FreeObject, Sha256Hex, ShortText, UtcTime, Uuid } from './common.js';
-import { MAX_CSR_PEM, MAX_DETAIL_TEXT } from './limits.js';
+import { MAX_CSR_PEM, MAX_DETAIL_TEXT, MAX_INT4 } from './limits.js';
 
 /*
  * Wire protocol v1, mobile plane (DESIGN.md "Mobile plane"): what the Mobile Device Connector
@@ -48,7 +48,7 @@ export const MDM_COMMAND_PARAMS: Readonly<Record<MdmCommandType, TObject>> = {
   locate: Type.Object({}, strict),
   ring: Type.Object({ seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 300 })) }, strict),
   'install-policy': Type.Object(
-    { version: Type.Integer({ minimum: 1 }), settings: FreeObject },
+    { version: Type.Integer({ minimum: 1, maximum: MAX_INT4 }), settings: FreeObject },
     strict,
   ),
   'send-message': Type.Object(
@@ -188,7 +188,10 @@ export type CheckInResponse = Static<typeof CheckInResponse>;
 
 // ---- What the connector relays to the management server (log data of type 'event') ----
 
-/** The connector's `agent.version` on the server: the console recognises connectors by it. */
+/**
+ * The connector's `agent.version` on the server, for people reading the computers list. The
+ * server does not trust it: a connector is an agent enrolled with an `mdm-connector` token.
+ */
 export const MDM_CONNECTOR_AGENT_VERSION = 'mdm-connector/1';
 
 /** `data.kind` of the relayed logs; the server's console reads them back by this. */

@@ -2,17 +2,22 @@ import fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { MAX_BODY_BYTES } from '../protocol/index.js';
 import { registerEnrollRoute } from './agent-plane/enroll-route.js';
+import { InFlightLimit } from './agent-plane/in-flight-limit.js';
 import { registerNoopRoute } from './agent-plane/noop-route.js';
 import { registerReplicateRoute } from './agent-plane/replicate-route.js';
 import { CHANNELS, NotificationListener } from './cache/notifications.js';
 import { PolicyCache } from './cache/policy-cache.js';
+import { RevokedAgents } from './cache/revocations.js';
 import { TaskHints } from './cache/task-hints.js';
 import { installBearerAuth } from './console/auth.js';
 import { registerRehearsalRoutes } from './console/rehearsal-routes.js';
 import { registerConsoleRoutes } from './console/routes.js';
 import { registerConsoleWeb } from './console/static.js';
 import { EnrollmentService } from './enrollment/enrollment-service.js';
-import { installErrorHandler } from './http/errors.js';
+import type { ConnectionLimits } from './http/connection-hygiene.js';
+import type { FaultSink } from './http/errors.js';
+import { registerHealthRoutes } from './http/health-routes.js';
+import { guardListener, HTTP2_SETTINGS } from './http/listener-guards.js';
 import { installOpenApi } from './http/openapi.js';
 import { TLS_SESSION_TIMEOUT_SECONDS } from './http/tls-sessions.js';
 import { STRICT_BODY_COERCED_QUERY } from './http/validation.js';
@@ -21,9 +26,23 @@ import { LoadGovernor } from './ingest/load-governor.js';
 import { OverloadGuard } from './ingest/overload-guard.js';
 import { loadAgentCertificateAuthority } from './pki/index.js';
 import { listenAll, startServiceBase, urlOf } from './service-runtime.js';
+import { DatabaseUnavailableError } from './store/database-errors.js';
+import { DatabaseHealth, type DatabaseHealthOptions } from './store/database-health.js';
 import { migrate } from './store/migrate.js';
 import { applyRetention } from './store/retention.js';
+import { ErrorLog } from './telemetry/error-log.js';
+import { registerGuardGauges } from './telemetry/guard-gauges.js';
 import { ServerTelemetry } from './telemetry/server-telemetry.js';
+
+/**
+ * Memory the agent plane lets request bodies hold at once (read, then parsed until answered).
+ * Ours: 8 full-size (4 MiB) bodies of the worst shape, or thousands of ordinary ones. With the
+ * console's 16 MiB this is what the RSS bound in README ("Hostile peers") is stated on.
+ */
+export const DEFAULT_AGENT_BODY_BUDGET_BYTES = 160 * 1024 * 1024;
+export const CONSOLE_BODY_BUDGET_BYTES = 16 * 1024 * 1024;
+/** Replications one agent may have in flight. Ours: a real agent has one; room for a retry. */
+export const DEFAULT_MAX_IN_FLIGHT_PER_AGENT = 4;
 
 export interface ServerOptions {
   /** Holds the PKI, the admin token and (without databaseUrl) the embedded PostgreSQL. */
@@ -45,6 +64,16 @@ export interface ServerOptions {
   readonly maxEventLoopDelayMs?: number;
   /** Adds POST /v1/noop (mTLS, no storage) for benchmarks. @default false */
   readonly noopRoute?: boolean;
+  /** Timeouts and caps of each listener (connection-hygiene.ts). @default DEFAULT_CONNECTION_LIMITS */
+  readonly connections?: { readonly agent?: ConnectionLimits; readonly console?: ConnectionLimits };
+  /** Bytes of request bodies the agent plane holds at once. @default DEFAULT_AGENT_BODY_BUDGET_BYTES */
+  readonly agentBodyBudgetBytes?: number;
+  /** @default DEFAULT_MAX_IN_FLIGHT_PER_AGENT */
+  readonly maxInFlightPerAgent?: number;
+  /** How the database is probed (tests shorten it). */
+  readonly databaseHealth?: Omit<DatabaseHealthOptions, 'onChange'>;
+  /** Structured error lines (JSON, rate limited). @default the `log` function */
+  readonly errorLog?: (line: string) => void;
   /** Folder of a running `smc rehearse`'s HTML reports, offered to the console. @default none */
   readonly rehearsalReportsDir?: string;
   /** Progress lines for the operator. @default discarded */
@@ -81,26 +110,64 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   try {
     const ca = await loadAgentCertificateAuthority(pki);
+    const errorLog = new ErrorLog({ write: options.errorLog ?? log, service: 'smc-server' });
+    cleanups.push(() => errorLog.close());
 
     const telemetry = new ServerTelemetry();
     const policy = new PolicyCache(pool);
     const hints = new TaskHints(pool);
-    await Promise.all([policy.reload(), hints.reload()]);
+    const revoked = new RevokedAgents(pool);
+    await Promise.all([policy.reload(), hints.reload(), revoked.reload()]);
     hints.startPruning();
     cleanups.push(() => hints.stop());
+    revoked.startReloading();
+    cleanups.push(() => revoked.stop());
     const listener = new NotificationListener(databaseUrl, () => {
       void policy.reload().catch(() => {});
       void hints.reload().catch(() => {});
+      void revoked.reload().catch(() => {});
     });
     listener.on(CHANNELS.policy, () => void policy.reload().catch(() => {}));
     listener.on(CHANNELS.tasks, (taskId) => void hints.addTask(taskId).catch(() => {}));
+    listener.on(CHANNELS.revocations, (agentId) => revoked.add(agentId));
     await listener.start();
     cleanups.push(() => listener.stop());
 
-    const committer = new GroupCommitter(pool, {
+    let committer: GroupCommitter | undefined;
+    const database = new DatabaseHealth(databaseUrl, {
+      ...options.databaseHealth,
+      onChange: (available, status) => {
+        errorLog.notice(available ? 'database available again' : 'database unavailable', {
+          database: status,
+        });
+        // Replications waiting on a database that froze are answered now (503), not when
+        // their query times out.
+        if (!available)
+          committer?.failCommitting(new DatabaseUnavailableError(status.reason ?? 'unavailable'));
+      },
+    });
+    database.start();
+    cleanups.push(() => database.stop());
+    const faults: FaultSink = {
+      databaseUnavailable: (error) => {
+        database.noteFailure(error);
+        errorLog.expected('database-unavailable', error);
+      },
+      internal: (error, where) => errorLog.unexpected('internal', error, where),
+    };
+
+    committer = new GroupCommitter(pool, {
       ...options.groupCommit,
       agentsWithTasks: hints.agents,
       onFlushed: ({ size, ms, logsStored }) => telemetry.flushed(size, ms, logsStored),
+      database,
+      onRefused: (agentId, error) => {
+        telemetry.refusedItems.inc();
+        errorLog.expected('replication-refused-by-database', error, {
+          agentId,
+          step: (error as { step?: string }).step,
+        });
+      },
     });
     const governor = new LoadGovernor({ baseIntervalSeconds: options.intervalSeconds ?? 600 });
     const sampler = setInterval(() => governor.sample(committer.busyMs, committer.slots), 1_000);
@@ -126,14 +193,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ca: [pki.caCertPem],
         requestCert: true,
         rejectUnauthorized: false,
+        settings: HTTP2_SETTINGS,
       },
       bodyLimit: MAX_BODY_BYTES,
       logger: false,
       return503OnClosing: true,
     }) as unknown as FastifyInstance;
-    const onInternalError = (error: Error) =>
-      log(`internal error: ${error.stack ?? error.message}`);
-    installErrorHandler(agentApp, onInternalError);
+    let closing = false;
+    const agentGuards = guardListener(agentApp, {
+      name: 'agent',
+      bodyBudgetBytes: options.agentBodyBudgetBytes ?? DEFAULT_AGENT_BODY_BUDGET_BYTES,
+      connections: options.connections?.agent,
+      faults,
+      database,
+      needsDatabase: (path) => path === '/v1/enroll' || path === '/v1/replicate',
+    });
+    registerHealthRoutes(agentApp, { database, closing: () => closing });
     await installOpenApi(agentApp, {
       title: 'smc-kit agent plane',
       description: 'Wire protocol v1: enrollment and replication over mutual TLS + HTTP/2',
@@ -146,17 +221,28 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       guard,
       policy,
       telemetry,
+      revoked,
+      inFlight: new InFlightLimit(options.maxInFlightPerAgent ?? DEFAULT_MAX_IN_FLIGHT_PER_AGENT),
       jitterFraction: 0.1,
     });
-    if (options.noopRoute) registerNoopRoute(agentApp);
+    if (options.noopRoute) registerNoopRoute(agentApp, { revoked, telemetry });
 
     const consoleApp = fastify({
       https: tls,
       schemaController: STRICT_BODY_COERCED_QUERY,
       logger: false,
     }) as unknown as FastifyInstance;
-    installErrorHandler(consoleApp, onInternalError);
+    const consoleGuards = guardListener(consoleApp, {
+      name: 'console',
+      bodyBudgetBytes: CONSOLE_BODY_BUDGET_BYTES,
+      connections: options.connections?.console,
+      faults,
+      database,
+      needsDatabase: (path) => path.startsWith('/api/') && !path.startsWith('/api/rehearsal'),
+    });
+    registerGuardGauges(telemetry.registry, 'smc', [agentGuards, consoleGuards], database);
     installBearerAuth(consoleApp, pki.adminToken);
+    registerHealthRoutes(consoleApp, { database, closing: () => closing });
     await installOpenApi(consoleApp, {
       title: 'smc-kit console API',
       description: 'Computers, tasks, policy, clones, enrollment tokens, stats',
@@ -181,7 +267,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     retention.unref();
     cleanups.push(() => clearInterval(retention));
 
-    let closing: Promise<void> | null = null;
+    let closed: Promise<void> | null = null;
     return {
       agentUrl: urlOf(host, agentApp),
       consoleUrl: urlOf(host, consoleApp),
@@ -192,12 +278,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       databaseUrl,
       pool,
       close: () => {
-        closing ??= (async () => {
+        closing = true;
+        closed ??= (async () => {
           // Answer everything already accepted before the listeners and the database go.
           await committer.drain();
           await cleanups.run();
         })();
-        return closing;
+        return closed;
       },
     };
   } catch (error) {

@@ -39,7 +39,7 @@ export async function startEmbeddedConnector(options: {
           method: 'POST',
           token: server.adminToken,
           ca: server.caCertPem,
-          body: { uses: 1, ttlSeconds: 600 },
+          body: { uses: 1, ttlSeconds: 600, kind: 'mdm-connector' },
         });
         return made.token;
       },

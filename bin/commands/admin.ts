@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
-import type { EnrollmentTokenResponse } from '../../protocol/index.js';
+import { type Command, InvalidArgumentError } from 'commander';
+import type { EnrollmentKind, EnrollmentTokenResponse } from '../../protocol/index.js';
 import { consoleRequest } from '../cli/console-client.js';
 import { durationSecondsFlag, positiveIntegerFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
+import { registerRevokeCommand } from './admin-revoke.js';
 
 interface TokenOptions {
   uses: number;
@@ -12,6 +13,7 @@ interface TokenOptions {
   dataDir: string;
   consoleUrl?: string;
   json?: boolean;
+  kind?: EnrollmentKind;
 }
 
 interface TokenSource {
@@ -25,6 +27,8 @@ interface TokenSource {
   readonly urlDefault: string;
   readonly urlHelp: string;
   readonly owner: string;
+  /** The server's tokens enroll agents or connectors; the connector's only phones. */
+  readonly kinds?: boolean;
 }
 
 const SERVER_TOKEN: TokenSource = {
@@ -37,6 +41,7 @@ const SERVER_TOKEN: TokenSource = {
   urlDefault: 'https://127.0.0.1:2223',
   urlHelp: 'console API',
   owner: "the server's",
+  kinds: true,
 };
 
 const MDM_TOKEN: TokenSource = {
@@ -57,12 +62,27 @@ export function registerAdminCommand(program: Command): void {
     .command('admin')
     .summary('administer a running server or connector through its console API');
   for (const source of [SERVER_TOKEN, MDM_TOKEN]) registerTokenCommand(admin, source);
+  registerRevokeCommand(admin);
+}
+
+function kindFlag(value: string): EnrollmentKind {
+  if (value === 'agent' || value === 'mdm-connector') return value;
+  throw new InvalidArgumentError(
+    `--kind: must be agent or mdm-connector (got ${JSON.stringify(value)})`,
+  );
 }
 
 /** `smc admin enrollment-token` and `smc admin mdm-token`: one shape, two services. */
 function registerTokenCommand(admin: Command, source: TokenSource): void {
-  admin
-    .command(source.name)
+  const command = admin.command(source.name);
+  if (source.kinds)
+    command.option(
+      '--kind <kind>',
+      'agent, or mdm-connector: a Mobile Device Connector (the server trusts relayed phones only from those)',
+      kindFlag,
+      'agent',
+    );
+  command
     .description(source.description)
     .option('--uses <n>', source.usesHelp, positiveIntegerFlag('--uses', 10_000_000), 1)
     .option(
@@ -91,12 +111,16 @@ function registerTokenCommand(admin: Command, source: TokenSource): void {
           method: 'POST',
           token: token.trim(),
           ca,
-          body: { uses: options.uses, ttlSeconds: options.ttl },
+          body: {
+            uses: options.uses,
+            ttlSeconds: options.ttl,
+            ...(options.kind ? { kind: options.kind } : {}),
+          },
         });
         process.stdout.write(
           options.json
             ? `${JSON.stringify(result)}\n`
-            : `${result.token}\n(uses: ${result.uses}, expires ${result.expiresAt})\n`,
+            : `${result.token}\n(uses: ${result.uses}, expires ${result.expiresAt}${result.kind && result.kind !== 'agent' ? `, enrolls: ${result.kind}` : ''})\n`,
         );
         return 0;
       }),

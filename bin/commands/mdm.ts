@@ -38,7 +38,7 @@ export function registerMdmCommand(program: Command): void {
       'run the Mobile Device Connector (device enrollment + check-ins, relayed to the server)',
     )
     .description(
-      "Run the Mobile Device Connector as its own service: devices enroll on the enrollment port with an MDM token (`smc admin mdm-token`, or POST /api/enrollment-tokens on the connector's console with the admin token in <data-dir>/pki/admin.token), then check in over mutual TLS on the device port. The connector is an agent of the management server: on first start it enrolls there (--server-enroll-token, or --server-console-url with --server-admin-token-file to make one), then replicates device summaries and command results and takes device commands as tasks. Without --database-url (or DATABASE_URL) an embedded PostgreSQL runs in the data folder. SIGTERM/SIGINT: finish the relay round and in-flight check-ins, close.",
+      "Run the Mobile Device Connector as its own service: devices enroll on the enrollment port with an MDM token (`smc admin mdm-token`, or POST /api/enrollment-tokens on the connector's console with the admin token in <data-dir>/pki/admin.token), then check in over mutual TLS on the device port. The connector is an agent of the management server: on first start it enrolls there with a connector token (--server-enroll-token, made with `smc admin enrollment-token --kind mdm-connector`, or --server-console-url with --server-admin-token-file to make one), then replicates device summaries and command results and takes device commands as tasks. Without --database-url (or DATABASE_URL) an embedded PostgreSQL runs in the data folder. SIGTERM/SIGINT: finish the relay round and in-flight check-ins, close.",
     )
     .option(
       '--data-dir <dir>',
@@ -70,7 +70,10 @@ export function registerMdmCommand(program: Command): void {
     )
     .option('--server-url <url>', "the management server's agent plane", 'https://127.0.0.1:2222')
     .option('--server-ca <file>', "the management server's agent CA (its <data-dir>/pki/ca.pem)")
-    .option('--server-enroll-token <token>', 'server enrollment token for the first start')
+    .option(
+      '--server-enroll-token <token>',
+      'server enrollment token of kind mdm-connector for the first start (smc admin enrollment-token --kind mdm-connector)',
+    )
     .option('--server-console-url <url>', 'server console API, to make that token')
     .option(
       '--server-admin-token-file <file>',
@@ -171,7 +174,7 @@ function serverTokenSource(options: MdmOptions, serverCaPem: string): () => Prom
       method: 'POST',
       token: adminToken,
       ca: serverCaPem,
-      body: { uses: 1, ttlSeconds: 600 },
+      body: { uses: 1, ttlSeconds: 600, kind: 'mdm-connector' },
     });
     return made.token;
   };

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import {
   ErrorBody,
   MAX_LOG_DATA_BYTES,
@@ -6,11 +6,14 @@ import {
   ReplicateResponse,
 } from '../../protocol/index.js';
 import type { PolicyCache } from '../cache/policy-cache.js';
+import type { RevokedAgents } from '../cache/revocations.js';
 import { ApiError } from '../http/errors.js';
+import { bodyBytesOf } from '../http/json-bodies.js';
 import type { GroupCommitter } from '../ingest/group-commit.js';
 import type { LoadGovernor } from '../ingest/load-governor.js';
 import type { OverloadGuard } from '../ingest/overload-guard.js';
 import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
+import type { InFlightLimit } from './in-flight-limit.js';
 import { peerAgentId } from './peer-identity.js';
 
 export interface ReplicateDeps {
@@ -19,6 +22,9 @@ export interface ReplicateDeps {
   readonly guard: OverloadGuard;
   readonly policy: PolicyCache;
   readonly telemetry: ServerTelemetry;
+  readonly revoked: RevokedAgents;
+  /** Replications one agent may have in flight at once. */
+  readonly inFlight: InFlightLimit;
   /** Jitter agents add to `next.intervalSeconds`, as a fraction of it (ours: 10 %). */
   readonly jitterFraction: number;
 }
@@ -38,18 +44,24 @@ export function registerReplicateRoute(app: FastifyInstance, deps: ReplicateDeps
           400: ErrorBody,
           401: ErrorBody,
           403: ErrorBody,
+          429: ErrorBody,
           503: ErrorBody,
         },
       },
-      // Identity before parsing: an unauthenticated peer never costs a body parse.
-      onRequest: async (request) => {
-        if (peerAgentId(request) === null) {
+      // Identity and the per-agent bound before parsing: neither an unauthenticated peer nor
+      // an agent already at its bound costs a body read.
+      onRequest: async (request, reply) => {
+        const agentId = authenticate(request, deps);
+        if (!deps.inFlight.tryAcquire(agentId)) {
           deps.telemetry.refused('rejected');
           throw new ApiError(
-            'SMC_UNAUTHENTICATED',
-            'a client certificate signed by the agent CA is required',
+            'SMC_RATE_LIMITED',
+            `agent ${agentId} already has ${deps.inFlight.max} replications in flight; one at a time is enough`,
+            undefined,
+            1 + Math.random(),
           );
         }
+        reply.raw.once('close', () => deps.inFlight.release(agentId));
       },
     },
     async (request) => {
@@ -64,9 +76,10 @@ export function registerReplicateRoute(app: FastifyInstance, deps: ReplicateDeps
           '/agent/id',
         );
       }
-      checkLogSizes(body);
+      checkLogs(body);
 
-      const bytes = Number(request.headers['content-length'] ?? 2_048);
+      // Real bytes, counted as the body streamed in (never a header's claim).
+      const bytes = bodyBytesOf(request);
       if (deps.guard.saturated || !deps.committer.canAccept(bytes)) {
         deps.telemetry.refused('shed');
         const wait =
@@ -81,6 +94,7 @@ export function registerReplicateRoute(app: FastifyInstance, deps: ReplicateDeps
 
       const stored = await deps.committer.submit({ agentId, body, bytes });
       deps.telemetry.replicated((performance.now() - started) / 1_000);
+      if (stored.resync) deps.telemetry.seqResyncs.inc();
       const interval = deps.governor.intervalSeconds;
       return {
         ack: { logsThrough: stored.logsThrough },
@@ -91,15 +105,45 @@ export function registerReplicateRoute(app: FastifyInstance, deps: ReplicateDeps
           jitterSeconds: Math.max(1, Math.round(interval * deps.jitterFraction)),
         },
         ...(stored.clone ? { clone: stored.clone } : {}),
+        ...(stored.resync ? { resync: stored.resync } : {}),
       };
     },
   );
 }
 
-function checkLogSizes(body: ReplicateRequest): void {
+/** The agent of the verified client certificate, if it is not revoked. */
+export function authenticate(
+  request: FastifyRequest,
+  deps: Pick<ReplicateDeps, 'revoked' | 'telemetry'>,
+): string {
+  const agentId = peerAgentId(request);
+  if (agentId === null) {
+    deps.telemetry.refused('rejected');
+    throw new ApiError(
+      'SMC_UNAUTHENTICATED',
+      'a client certificate signed by the agent CA is required',
+    );
+  }
+  if (deps.revoked.has(agentId)) {
+    deps.telemetry.refused('rejected');
+    throw new ApiError('SMC_FORBIDDEN', `the certificate of agent ${agentId} was revoked`);
+  }
+  return agentId;
+}
+
+/** Each log's data within its size, and no seq twice in one replication. */
+function checkLogs(body: ReplicateRequest): void {
+  const seen = new Set<number>();
   for (let i = 0; i < body.logs.length; i++) {
-    const data = body.logs[i]?.data;
-    if (Buffer.byteLength(JSON.stringify(data)) > MAX_LOG_DATA_BYTES) {
+    const log = body.logs[i] as ReplicateRequest['logs'][number];
+    if (seen.has(log.seq))
+      throw new ApiError(
+        'SMC_BAD_BODY',
+        `/logs/${i}/seq ${log.seq} appears twice in this replication`,
+        `/logs/${i}/seq`,
+      );
+    seen.add(log.seq);
+    if (Buffer.byteLength(JSON.stringify(log.data)) > MAX_LOG_DATA_BYTES) {
       throw new ApiError(
         'SMC_BAD_BODY',
         `/logs/${i}/data is over ${MAX_LOG_DATA_BYTES} bytes serialised`,

@@ -63,4 +63,8 @@ export async function notify(
   await db.query('SELECT pg_notify($1, $2)', [channel, payload]);
 }
 
-export const CHANNELS = { tasks: 'smc_tasks', policy: 'smc_policy' } as const;
+export const CHANNELS = {
+  tasks: 'smc_tasks',
+  policy: 'smc_policy',
+  revocations: 'smc_revocations',
+} as const;

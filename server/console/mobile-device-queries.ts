@@ -1,9 +1,5 @@
 import type pg from 'pg';
-import {
-  MDM_COMMAND_RESULT_LOG_KIND,
-  MDM_CONNECTOR_AGENT_VERSION,
-  MDM_DEVICE_LOG_KIND,
-} from '../../protocol/index.js';
+import { MDM_COMMAND_RESULT_LOG_KIND, MDM_DEVICE_LOG_KIND } from '../../protocol/index.js';
 import { ApiError } from '../http/errors.js';
 
 /*
@@ -12,8 +8,14 @@ import { ApiError } from '../http/errors.js';
  * 'mdm-device', stored by the same group commit as every log, so nothing in the replication
  * path changes and nothing can disagree with what the connector sent. The connector relays a
  * summary only on change and daily, which bounds what a listing reads; the partial indexes of
- * migration 2 find one device's summary and results without reading its connector's other logs.
- * The kind literals below must match those indexes' predicates.
+ * migrations 2 and 4 find one device's summary and results without reading its connector's
+ * other logs. The kind literals below must match those indexes' predicates.
+ *
+ * Trust comes from the server's own facts only: a summary counts when the agent that relayed
+ * it was enrolled with a connector token (enrolled_agents.kind, recorded at enrollment) and is
+ * not revoked; which connector holds a device is the one whose summary the server received
+ * last (received_at, seq). Nothing an agent writes into its logs (its version, a log's time)
+ * makes it a connector or gives it a device.
  */
 
 export interface MobileDevice {
@@ -26,7 +28,7 @@ const LATEST_SUMMARIES = `
   SELECT DISTINCT ON (l.data->>'deviceId') l.agent_id, l.data
   FROM logs l
   WHERE l.agent_id = ANY($1::uuid[]) AND l.type = 'event' AND l.data->>'kind' = '${MDM_DEVICE_LOG_KIND}'
-  ORDER BY l.data->>'deviceId', l.time DESC, l.seq DESC`;
+  ORDER BY l.data->>'deviceId', l.received_at DESC, l.seq DESC`;
 
 /** One page of devices (latest summary each), ordered by device id, with the filtered total. */
 export async function listMobileDevices(
@@ -52,7 +54,7 @@ export async function latestSummary(pool: pg.Pool, deviceId: string): Promise<Mo
     `SELECT agent_id, data FROM logs
      WHERE agent_id = ANY($1::uuid[]) AND type = 'event'
        AND data->>'kind' = '${MDM_DEVICE_LOG_KIND}' AND data->>'deviceId' = $2
-     ORDER BY time DESC, seq DESC LIMIT 1`,
+     ORDER BY received_at DESC, seq DESC LIMIT 1`,
     [await connectorIds(pool), deviceId],
   );
   const row = rows[0];
@@ -77,8 +79,9 @@ export async function commandResultsOf(
 
 async function connectorIds(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<{ agent_id: string }>(
-    'SELECT agent_id FROM computers WHERE agent_version = $1',
-    [MDM_CONNECTOR_AGENT_VERSION],
+    `SELECT e.agent_id FROM enrolled_agents e
+     WHERE e.kind = 'mdm-connector'
+       AND NOT EXISTS (SELECT 1 FROM revoked_agents r WHERE r.agent_id = e.agent_id)`,
   );
   return rows.map((r) => r.agent_id);
 }

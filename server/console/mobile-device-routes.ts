@@ -14,6 +14,7 @@ import {
 import { CHANNELS, notify } from '../cache/notifications.js';
 import { ApiError } from '../http/errors.js';
 import { commandResultsOf, latestSummary, listMobileDevices } from './mobile-device-queries.js';
+import { PageNumber } from './schemas.js';
 
 /** The console's mobile devices and their commands (queries: mobile-device-queries.ts). */
 
@@ -21,7 +22,7 @@ const strict = { additionalProperties: false } as const;
 const DeviceParams = Type.Object({ id: Uuid }, strict);
 const MobileDeviceQuery = Type.Object(
   {
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    page: Type.Optional(PageNumber),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     platform: Type.Optional(MobilePlatform),
   },

@@ -14,6 +14,7 @@ import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import { ApiError } from '../http/errors.js';
 import type { GroupCommitter } from '../ingest/group-commit.js';
 import type { LoadGovernor } from '../ingest/load-governor.js';
+import { LONG_STATEMENT_MILLIS, withQueryTimeout } from '../store/pool.js';
 import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
 import { registerMobileDeviceRoutes } from './mobile-device-routes.js';
 import {
@@ -22,6 +23,7 @@ import {
   IdParams,
   PutPolicyRequest,
   ResolveCloneRequest,
+  RevokeAgentRequest,
 } from './schemas.js';
 
 export interface ConsoleDeps {
@@ -36,8 +38,6 @@ export interface ConsoleDeps {
 export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): void {
   const { pool } = deps;
 
-  app.get('/healthz', async () => ({ ok: true }));
-
   app.get('/metrics', async (_request, reply) => {
     reply.header('content-type', deps.telemetry.registry.contentType);
     return deps.telemetry.registry.metrics();
@@ -46,7 +46,8 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
   app.post<{ Body: Static<typeof CreateEnrollmentTokenRequest> }>(
     '/api/enrollment-tokens',
     { schema: { body: CreateEnrollmentTokenRequest, response: { 200: EnrollmentTokenResponse } } },
-    async (request) => deps.enrollment.createToken(request.body.uses, request.body.ttlSeconds),
+    async (request) =>
+      deps.enrollment.createToken(request.body.uses, request.body.ttlSeconds, request.body.kind),
   );
 
   app.get<{ Querystring: Static<typeof ComputerQuery> }>(
@@ -267,15 +268,73 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
       bodyLimit: 4 * 1024 * 1024,
     },
     async (request) => {
-      const agents = request.body.agents;
-      const { rows } = await pool.query<{ agent_id: string; stored: number }>(
-        `SELECT x.agent_id, (SELECT count(*)::int FROM logs l WHERE l.agent_id = x.agent_id AND l.seq <= x.through) AS stored
-         FROM unnest($1::uuid[], $2::bigint[]) AS x(agent_id, through)`,
-        [agents.map((a) => a.agentId), agents.map((a) => a.through)],
-      );
-      return { agents: rows.map((r) => ({ agentId: r.agent_id, stored: r.stored })) };
+      const agents = request.body.agents.map((a) => ({ ...a, from: a.from ?? 1 }));
+      // Counts and the content digest (protocol/log-content.ts LogDigest) of each range; over
+      // 20,000 agents this reads every stored log of the run, so it gets the long timeout.
+      const client = await pool.connect();
+      let failed = false;
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL statement_timeout = ${LONG_STATEMENT_MILLIS}`);
+        const { rows } = await client.query<{
+          agent_id: string;
+          from: number;
+          through: number;
+          stored: number;
+          digest: string | null;
+        }>(
+          withQueryTimeout(
+            {
+              text: `SELECT x.agent_id, x.from, x.through, d.stored, d.digest
+                     FROM unnest($1::uuid[], $2::bigint[], $3::bigint[])
+                       WITH ORDINALITY AS x(agent_id, "from", through, n)
+                     CROSS JOIN LATERAL (
+                       SELECT count(*)::int AS stored,
+                         lpad(to_hex(bit_xor(('x' || encode(substr(l.content_hash, 1, 8), 'hex'))::bit(64)::bigint)), 16, '0') AS digest
+                       FROM logs l WHERE l.agent_id = x.agent_id AND l.seq BETWEEN x.from AND x.through) d
+                     ORDER BY x.n`,
+              values: [
+                agents.map((a) => a.agentId),
+                agents.map((a) => a.from),
+                agents.map((a) => a.through),
+              ],
+            },
+            LONG_STATEMENT_MILLIS,
+          ),
+        );
+        await client.query('COMMIT');
+        return {
+          agents: rows.map((r) => ({
+            agentId: r.agent_id,
+            from: r.from,
+            through: r.through,
+            stored: r.stored,
+            digest: r.digest ?? '0'.repeat(16),
+          })),
+        };
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        // A connection whose transaction failed is discarded rather than rolled back.
+        client.release(failed);
+      }
     },
   );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RevokeAgentRequest> }>(
+    '/api/agents/:id/revoke',
+    { schema: { params: IdParams, body: RevokeAgentRequest } },
+    async (request) => revokeAgent(pool, request.params.id, request.body.reason ?? ''),
+  );
+
+  app.get('/api/revocations', async () => {
+    const { rows } = await pool.query(
+      `SELECT agent_id AS "agentId", revoked_at AS "revokedAt", reason FROM revoked_agents
+       ORDER BY revoked_at DESC LIMIT 1000`,
+    );
+    return { items: rows };
+  });
 
   // Mobile devices relayed by MDM connectors (which are agents of this server).
   registerMobileDeviceRoutes(app, pool);
@@ -285,6 +344,36 @@ const COUNTS = `count(tt.*) FILTER (WHERE tt.state = 'pending')::int AS pending,
   count(tt.*) FILTER (WHERE tt.state = 'delivered')::int AS delivered,
   count(tt.*) FILTER (WHERE tt.state = 'done')::int AS done,
   count(tt.*) FILTER (WHERE tt.state = 'failed')::int AS failed`;
+
+/**
+ * Revokes an enrolled agent's certificate: a row every server node reads, and a NOTIFY that
+ * makes each of them refuse the agent at once (cache/revocations.ts). Revoking twice is a no-op.
+ */
+async function revokeAgent(pool: pg.Pool, agentId: string, reason: string) {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const known = await client.query('SELECT 1 FROM enrolled_agents WHERE agent_id = $1', [
+      agentId,
+    ]);
+    if (known.rowCount === 0)
+      throw new ApiError('SMC_NOT_FOUND', `no enrolled agent ${agentId}`, '/id');
+    const { rows } = await client.query<{ revoked_at: Date }>(
+      `INSERT INTO revoked_agents (agent_id, reason) VALUES ($1, $2)
+       ON CONFLICT (agent_id) DO UPDATE SET reason = revoked_agents.reason
+       RETURNING revoked_at`,
+      [agentId, reason],
+    );
+    await notify(client, CHANNELS.revocations, agentId);
+    await client.query('COMMIT');
+    return { agentId, revokedAt: rows[0]?.revoked_at.toISOString() };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
 
 async function resolveClone(pool: pg.Pool, id: string, resolution: string) {
   const client = await pool.connect();

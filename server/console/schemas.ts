@@ -1,14 +1,17 @@
 import { Type } from 'typebox';
-import { FreeObject, TaskType, Uuid } from '../../protocol/index.js';
+import { FreeObject, MAX_PAGE, TaskType, Uuid } from '../../protocol/index.js';
 
 /** Console-only route schemas (the contract for the web console and API clients). */
 const strict = { additionalProperties: false } as const;
 
 export const IdParams = Type.Object({ id: Uuid }, strict);
 
+/** `?page=`: from 1; offsets stay exact (page x pageSize). */
+export const PageNumber = Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 });
+
 export const ComputerQuery = Type.Object(
   {
-    page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+    page: Type.Optional(PageNumber),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     status: Type.Optional(
       Type.Union([Type.Literal('ok'), Type.Literal('warning'), Type.Literal('critical')]),
@@ -34,6 +37,11 @@ export const CreateTaskRequest = Type.Object(
 );
 
 export const PutPolicyRequest = Type.Object({ settings: FreeObject }, strict);
+
+export const RevokeAgentRequest = Type.Object(
+  { reason: Type.Optional(Type.String({ maxLength: 1_024 })) },
+  strict,
+);
 
 export const CLONE_RESOLUTIONS = [
   'match-existing',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import type { EnrollResponse } from '../../protocol/index.js';
+import type { EnrollmentKind, EnrollResponse } from '../../protocol/index.js';
 import { ApiError } from '../http/errors.js';
 import { type AgentCertificateAuthority, PkiError } from '../pki/index.js';
 import { hashToken, newEnrollmentToken } from './tokens.js';
@@ -15,16 +15,17 @@ export class EnrollmentService {
   async createToken(
     uses: number,
     ttlSeconds: number,
-  ): Promise<{ token: string; uses: number; expiresAt: string }> {
+    kind: EnrollmentKind = 'agent',
+  ): Promise<{ token: string; uses: number; expiresAt: string; kind: EnrollmentKind }> {
     const { token, hash } = newEnrollmentToken();
     const { rows } = await this.pool.query<{ expires_at: Date }>(
-      `INSERT INTO enrollment_tokens (token_hash, uses_left, uses_total, expires_at)
-       VALUES ($1, $2, $2, now() + make_interval(secs => $3)) RETURNING expires_at`,
-      [hash, uses, ttlSeconds],
+      `INSERT INTO enrollment_tokens (token_hash, uses_left, uses_total, expires_at, kind)
+       VALUES ($1, $2, $2, now() + make_interval(secs => $3), $4) RETURNING expires_at`,
+      [hash, uses, ttlSeconds, kind],
     );
     const expiresAt = rows[0]?.expires_at;
     if (!expiresAt) throw new Error('enrollment token was not stored');
-    return { token, uses, expiresAt: expiresAt.toISOString() };
+    return { token, uses, expiresAt: expiresAt.toISOString(), kind };
   }
 
   /** Spends one use of the token, then signs the CSR for a new agent id. */
@@ -39,15 +40,18 @@ export class EnrollmentService {
       if (error instanceof PkiError) throw new ApiError('SMC_BAD_BODY', error.message, '/csr');
       throw error;
     }
-    const spent = await this.pool.query(
+    // The token's kind is recorded with the agent: the server's own fact about what it is.
+    const spent = await this.pool.query<{ kind: EnrollmentKind }>(
       `WITH t AS (
          UPDATE enrollment_tokens SET uses_left = uses_left - 1
-         WHERE token_hash = $1 AND uses_left > 0 AND expires_at > now() RETURNING token_hash)
-       INSERT INTO enrolled_agents (agent_id, token_hash) SELECT $2, token_hash FROM t RETURNING agent_id`,
+         WHERE token_hash = $1 AND uses_left > 0 AND expires_at > now() RETURNING token_hash, kind)
+       INSERT INTO enrolled_agents (agent_id, token_hash, kind) SELECT $2, token_hash, kind FROM t
+       RETURNING kind`,
       [hash, agentId],
     );
-    if (spent.rowCount === 0) throw await this.whyRefused(hash);
-    return { agentId, certificate, caCertificate: this.ca.caCertPem };
+    const kind = spent.rows[0]?.kind;
+    if (!kind) throw await this.whyRefused(hash);
+    return { agentId, certificate, caCertificate: this.ca.caCertPem, kind };
   }
 
   private async whyRefused(hash: string): Promise<ApiError> {

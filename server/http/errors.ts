@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { PROTOCOL_ERRORS, type ProtocolErrorCode } from '../../protocol/index.js';
+import { isDatabaseUnavailable } from '../store/database-errors.js';
 
 /** An error a route throws on purpose; the handler turns it into the catalogue's body. */
 export class ApiError extends Error {
@@ -11,6 +12,19 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Where the handler reports faults (server/telemetry/error-log.ts, DatabaseHealth). */
+export interface FaultSink {
+  /** The database is away: a 503 was answered. */
+  databaseUnavailable?(error: Error): void;
+  /** A bug: a 500 was answered. */
+  internal?(error: Error, where: { method: string; url: string }): void;
+}
+
+/** Seconds an agent waits after the database went away (ours: a restart takes a few). */
+export function unavailableRetryAfterSeconds(): number {
+  return 2 + Math.random() * 3;
 }
 
 export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
@@ -28,14 +42,11 @@ export function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
 
 /**
  * Every error leaves as `{ error: { code, message, field? } }`: schema failures name the
- * field (JSON pointer), oversized bodies are 413, anything unexpected is a 500 without
- * internals.
+ * field (JSON pointer), oversized bodies are 413, a database that is away is 503 +
+ * Retry-After, anything unexpected is a 500 without internals.
  */
-export function installErrorHandler(
-  app: FastifyInstance,
-  onInternalError: (error: Error) => void = () => {},
-): void {
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
+export function installErrorHandler(app: FastifyInstance, faults: FaultSink = {}): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error instanceof ApiError) return sendError(reply, error);
     if (error.validation) {
       const first = error.validation[0];
@@ -49,20 +60,36 @@ export function installErrorHandler(
           : (first?.message ?? 'is invalid');
       return sendError(reply, new ApiError('SMC_BAD_BODY', `${field} ${what}`, field));
     }
+    if (isDatabaseUnavailable(error)) {
+      faults.databaseUnavailable?.(error);
+      return sendError(
+        reply,
+        new ApiError(
+          'SMC_UNAVAILABLE',
+          'the database is unavailable; retry after the given seconds',
+          undefined,
+          unavailableRetryAfterSeconds(),
+        ),
+      );
+    }
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, new ApiError('SMC_TOO_LARGE', error.message));
     }
     if (
+      (error as { expected?: boolean }).expected === true ||
       error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
       error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-      error.statusCode === 400
+      (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)
     ) {
       return sendError(reply, new ApiError('SMC_BAD_BODY', error.message, '/'));
     }
-    onInternalError(error);
+    faults.internal?.(error, { method: request.method, url: request.url.split('?')[0] ?? '' });
     return sendError(reply, new ApiError('SMC_INTERNAL', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, new ApiError('SMC_NOT_FOUND', `no route ${request.method} ${request.url}`)),
+    sendError(
+      reply,
+      new ApiError('SMC_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`),
+    ),
   );
 }

@@ -1,9 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type AgentTask, MAX_TASKS_PER_RESPONSE } from '../../protocol/index.js';
+import { isDatabaseUnavailable } from '../store/database-errors.js';
 import type { QueuedReplication, StoredReplication } from './types.js';
 
 const MAX_TASKS = MAX_TASKS_PER_RESPONSE;
+
+/** The logs of a batch as PostgreSQL reads them: `at` and `d` keep the text that was sent. */
+const LOG_RECORDS = 'json_to_recordset($1::json) AS x(a uuid, s bigint, t text, at text, d json)';
+/**
+ * protocol/log-content.ts's content hash (`seq \n type \n time \n data`), computed where the
+ * text already is: `d::text` of a `json` value is the JSON text the server sent, verbatim.
+ */
+const CONTENT_HASH = `sha256(convert_to(x.s::text || E'\\n' || x.t || E'\\n' || x.at || E'\\n' || x.d::text, 'UTF8'))`;
+
+/**
+ * Runs one statement of the batch under its name: a failure says which step failed (its
+ * prepared-statement name), so a refused batch is diagnosable from one log line.
+ */
+async function step<R extends pg.QueryResultRow>(
+  client: pg.PoolClient,
+  query: pg.QueryConfig & { name: string },
+): Promise<pg.QueryResult<R>> {
+  try {
+    return await client.query<R>(query);
+  } catch (error) {
+    if (error && typeof error === 'object') Object.assign(error, { step: query.name });
+    throw error;
+  }
+}
 
 /**
  * Stores one batch of replications in one transaction with a handful of set-based statements,
@@ -39,13 +64,13 @@ export async function flushBatch(
     const known =
       changed.length === 0
         ? { rows: [] }
-        : await client.query<{
+        : await step<{
             agent_id: string;
             fingerprint: string;
             known_fingerprints: string[];
             clone_policy: string | null;
             inventory_hash: string | null;
-          }>({
+          }>(client, {
             name: 'smc-known-computers',
             text: `SELECT agent_id, fingerprint, known_fingerprints, clone_policy, inventory_hash
              FROM computers WHERE agent_id = ANY($1::uuid[])`,
@@ -99,7 +124,7 @@ export async function flushBatch(
     // Identity and status: written only when something changed, so steady replications
     // leave `computers` (and its console indexes) alone.
     if (changed.length > 0)
-      await client.query({
+      await step(client, {
         name: 'smc-upsert-computers',
         text: `INSERT INTO computers AS c (agent_id, hostname, os_family, os_name, os_version, agent_version,
                fingerprint, protection, modules_version, last_update, uptime_seconds, policy_version, inventory_hash)
@@ -142,7 +167,8 @@ export async function flushBatch(
         ],
       });
 
-    // Logs: one JSON document for the whole batch; PostgreSQL unpacks it in C.
+    // Logs: one JSON document for the whole batch; PostgreSQL unpacks it in C and hashes each
+    // log's content (CONTENT_HASH) into the row.
     const logRows: { a: string; s: number; t: string; at: string; d: unknown }[] = [];
     const runs = new Map<string, { first: number; last: number }>();
     for (const { agentId, body } of items) {
@@ -157,11 +183,11 @@ export async function flushBatch(
     }
     const storedPerAgent = new Map<string, number>();
     if (logRows.length > 0) {
-      const inserted = await client.query<{ agent_id: string; n: number }>({
+      const inserted = await step<{ agent_id: string; n: number }>(client, {
         name: 'smc-insert-logs',
         text: `WITH ins AS (
-                 INSERT INTO logs (agent_id, seq, type, time, data)
-                 SELECT a, s, t, at, d::jsonb FROM json_to_recordset($1::json) AS x(a uuid, s bigint, t text, at timestamptz, d json)
+                 INSERT INTO logs (agent_id, seq, type, time, data, content_hash)
+                 SELECT a, s, t, at::timestamptz, d::jsonb, ${CONTENT_HASH} FROM ${LOG_RECORDS}
                  ORDER BY a, s
                  ON CONFLICT (agent_id, seq) DO NOTHING
                  RETURNING agent_id)
@@ -170,13 +196,14 @@ export async function flushBatch(
       });
       for (const r of inserted.rows) storedPerAgent.set(r.agent_id, r.n);
     }
+    const clashes = await findSeqClashes(client, items, logRows, storedPerAgent);
 
     // The hot row: last seen and the ack position. A run advances the ack only when it starts
     // at or below the committed position + 1, so a gap never moves it.
     // One round trip: new agents are inserted with their first run applied, known ones
     // updated. (A new agent racing a concurrent batch for itself gets no row back and an
     // ack of 0 this time: conservative, never wrong.)
-    const state = await client.query<{ agent_id: string; logs_through: number }>({
+    const state = await step<{ agent_id: string; logs_through: number }>(client, {
       name: 'smc-advance-agent-state',
       text: `WITH x AS (
                SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS x(id, first_seq, last_seq)),
@@ -205,7 +232,7 @@ export async function flushBatch(
     const logsThrough = new Map(state.rows.map((r) => [r.agent_id, r.logs_through]));
 
     if (inventories.length > 0) {
-      await client.query({
+      await step(client, {
         name: 'smc-upsert-inventories',
         text: `INSERT INTO inventories AS i (agent_id, hash, hardware, software, updated_at)
                SELECT agent_id, hash, hardware::jsonb, software::jsonb, now()
@@ -227,7 +254,7 @@ export async function flushBatch(
       })),
     );
     if (results.length > 0) {
-      await client.query({
+      await step(client, {
         name: 'smc-task-results',
         text: `UPDATE task_targets AS t SET state = x.state, finished_at = x.at, detail = x.detail
                FROM json_to_recordset($1::json) AS x(agent_id uuid, task_id uuid, state text, at timestamptz, detail text)
@@ -241,12 +268,12 @@ export async function flushBatch(
     const tasks = new Map<string, AgentTask[]>();
     const hinted = ids.filter((id) => options.agentsWithTasks.has(id));
     if (hinted.length > 0) {
-      const claimed = await client.query<{
+      const claimed = await step<{
         agent_id: string;
         id: string;
         type: AgentTask['type'];
         params: Record<string, unknown>;
-      }>({
+      }>(client, {
         name: 'smc-claim-tasks',
         text: `WITH due AS (
                  SELECT agent_id, task_id FROM (
@@ -270,7 +297,7 @@ export async function flushBatch(
 
     const cloneAnswers = new Map<string, StoredReplication['clone']>();
     if (clones.length > 0) {
-      await client.query({
+      await step(client, {
         name: 'smc-open-clone-questions',
         // One question per agent and fingerprint, ever: an answered one is not asked again.
         text: `INSERT INTO clone_questions (id, agent_id, known_fingerprint, new_fingerprint, hostname, resolution, resolved_at)
@@ -291,11 +318,11 @@ export async function flushBatch(
           ),
         ],
       });
-      const questions = await client.query<{
+      const questions = await step<{
         id: string;
         agent_id: string;
         resolution: string | null;
-      }>({
+      }>(client, {
         name: 'smc-clone-questions',
         text: `SELECT DISTINCT ON (q.agent_id) q.id, q.agent_id, q.resolution
                FROM clone_questions q JOIN unnest($1::uuid[], $2::text[]) AS x(agent_id, fp)
@@ -325,18 +352,56 @@ export async function flushBatch(
     const stored = new Map<string, StoredReplication>();
     for (const id of ids) {
       const clone = cloneAnswers.get(id);
+      const through = logsThrough.get(id) ?? 0;
+      const clash = clashes.get(id);
       stored.set(id, {
-        logsThrough: logsThrough.get(id) ?? 0,
+        // A clash: acknowledge only what precedes it; the agent renumbers the rest from the
+        // server's position and sends them again (protocol/README.md "Seqs").
+        logsThrough: clash === undefined ? through : Math.min(through, clash - 1),
         tasks: tasks.get(id) ?? [],
         logsStored: storedPerAgent.get(id) ?? 0,
         ...(clone ? { clone } : {}),
+        ...(clash === undefined ? {} : { resync: { nextSeq: through + 1, conflictSeq: clash } }),
       });
     }
     return stored;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    // A database that is away would not answer the rollback either: the caller discards the
+    // connection, which rolls back as surely.
+    if (!isDatabaseUnavailable(error)) await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+/**
+ * Seqs this batch sent that the server already holds with other content: for each agent with
+ * a resend (fewer rows inserted than it sent), the lowest seq whose stored content hash is not
+ * the hash of what was sent now. Steady replications insert every log and skip this query.
+ * Rows stored before content hashes existed (NULL) are taken as matching.
+ */
+async function findSeqClashes(
+  client: pg.PoolClient,
+  items: readonly QueuedReplication[],
+  logRows: readonly { a: string }[],
+  storedPerAgent: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
+  const resending = new Set(
+    items
+      .filter((r) => r.body.logs.length > (storedPerAgent.get(r.agentId) ?? 0))
+      .map((r) => r.agentId),
+  );
+  const clashes = new Map<string, number>();
+  if (resending.size === 0) return clashes;
+  const { rows } = await step<{ agent_id: string; seq: number }>(client, {
+    name: 'smc-find-seq-clashes',
+    text: `SELECT x.a AS agent_id, min(x.s) AS seq FROM ${LOG_RECORDS}
+           JOIN logs l ON l.agent_id = x.a AND l.seq = x.s
+           WHERE l.content_hash <> ${CONTENT_HASH}
+           GROUP BY x.a`,
+    values: [JSON.stringify(logRows.filter((row) => resending.has(row.a)))],
+  });
+  for (const row of rows) clashes.set(row.agent_id, row.seq);
+  return clashes;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { commitIsolating, refusalOf } from './batch-isolation.js';
 import { flushBatch } from './flush-batch.js';
 import type { QueuedReplication, StoredReplication } from './types.js';
 
@@ -19,9 +20,11 @@ export interface GroupCommitOptions {
   readonly agentsWithTasks: ReadonlySet<string>;
   /** Called after each committed batch: size, duration, logs stored. */
   readonly onFlushed?: (stats: { size: number; ms: number; logsStored: number }) => void;
+  /** Throws while the database is known to be away: a batch then fails at once (503). */
+  readonly database?: { assertAvailable(): void };
+  /** Told about a replication the database refused on its own (its batch-mates were stored). */
+  readonly onRefused?: (agentId: string, error: Error) => void;
 }
-
-const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
 
 /**
  * Group commit: replications queue here and are stored together, one transaction per batch,
@@ -40,6 +43,8 @@ export class GroupCommitter {
   private timer: NodeJS.Timeout | null = null;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
+  /** Batches committing now, so a database that froze can have their requests answered. */
+  private readonly committing = new Set<readonly QueuedReplication[]>();
   /** Identity keys this process committed last, per agent: lets steady replications skip
    *  the computers upsert. Cleared when it grows past a bound (a cache, never the truth). */
   private readonly identityCache = new Map<string, string>();
@@ -146,39 +151,59 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * Answers every replication of the batches committing now with `error` (the database froze:
+   * they get their 503 now, not when the query timeout ends the wait). Safe: a batch that still
+   * commits later was not acknowledged, so its agents resend and the resend is a no-op.
+   */
+  failCommitting(error: Error): void {
+    for (const batch of this.committing) for (const item of batch) item.reject(error);
+  }
+
   private async flush(batch: QueuedReplication[]): Promise<void> {
-    const started = performance.now();
-    for (let attempt = 1; ; attempt++) {
-      let client: pg.PoolClient | undefined;
-      try {
-        client = await this.pool.connect();
-        const stored = await flushBatch(client, batch, {
-          agentsWithTasks: this.options.agentsWithTasks,
-          identityCache: this.identityCache,
-          redeliverAfterSeconds: this.options.redeliverAfterSeconds ?? 600,
-        });
-        client.release();
-        if (this.identityCache.size > 1_000_000) this.identityCache.clear();
-        const ms = performance.now() - started;
-        this.busyMs += ms;
-        let logsStored = 0;
-        for (const item of batch) {
-          const result = stored.get(item.agentId);
-          if (result) {
-            logsStored += result.logsStored;
-            item.resolve(result);
-          } else item.reject(new Error('replication missing from its batch result'));
-        }
-        this.options.onFlushed?.({ size: batch.length, ms, logsStored });
-        return;
-      } catch (error) {
-        client?.release(true);
-        const code = (error as { code?: string }).code;
-        if (code && RETRYABLE.has(code) && attempt < 3) continue;
-        this.busyMs += performance.now() - started;
-        for (const item of batch) item.reject(error as Error);
-        return;
-      }
+    this.committing.add(batch);
+    try {
+      await commitIsolating(batch, {
+        commit: (items) => this.commit(items),
+        fail: (items, error) => {
+          for (const item of items) item.reject(refusalOf(error, 'replication'));
+        },
+        onIsolated: (item, error) => this.options.onRefused?.(item.agentId, error),
+      });
+    } finally {
+      this.committing.delete(batch);
     }
+  }
+
+  /** One transaction for `items`; answers each of them once it committed. */
+  private async commit(items: readonly QueuedReplication[]): Promise<void> {
+    const started = performance.now();
+    this.options.database?.assertAvailable();
+    const client = await this.pool.connect();
+    let stored: Map<string, StoredReplication>;
+    try {
+      stored = await flushBatch(client, items, {
+        agentsWithTasks: this.options.agentsWithTasks,
+        identityCache: this.identityCache,
+        redeliverAfterSeconds: this.options.redeliverAfterSeconds ?? 600,
+      });
+    } catch (error) {
+      client.release(true);
+      this.busyMs += performance.now() - started;
+      throw error;
+    }
+    client.release();
+    if (this.identityCache.size > 1_000_000) this.identityCache.clear();
+    const ms = performance.now() - started;
+    this.busyMs += ms;
+    let logsStored = 0;
+    for (const item of items) {
+      const result = stored.get(item.agentId);
+      if (result) {
+        logsStored += result.logsStored;
+        item.resolve(result);
+      } else item.reject(new Error('replication missing from its batch result'));
+    }
+    this.options.onFlushed?.({ size: items.length, ms, logsStored });
   }
 }

@@ -26,4 +26,6 @@ export interface StoredReplication {
   };
   /** Logs newly stored by this batch for this agent (resends count 0). */
   readonly logsStored: number;
+  /** Set when a log was sent under a seq the server holds with other content. */
+  readonly resync?: { readonly nextSeq: number; readonly conflictSeq: number };
 }

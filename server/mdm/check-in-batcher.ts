@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { commitIsolating, refusalOf } from '../ingest/batch-isolation.js';
 import { type CheckInItem, type CheckInOutcome, storeCheckIns } from './check-in-store.js';
 
 export interface CheckInBatcherOptions {
@@ -14,15 +15,16 @@ export interface CheckInBatcherOptions {
   readonly onCommitted?: (size: number) => void;
   /** A device summary that could not be queued (it is queued again on the next check-in). */
   readonly onSummaryError?: (error: unknown) => void;
+  /** Throws while the database is known to be away: a batch then fails at once (503). */
+  readonly database?: { assertAvailable(): void };
+  /** Told about a check-in the database refused on its own (its batch-mates were stored). */
+  readonly onRefused?: (deviceId: string, error: Error) => void;
 }
 
 interface Waiting extends CheckInItem {
   resolve(outcome: CheckInOutcome): void;
   reject(error: unknown): void;
 }
-
-const RETRYABLE = new Set(['40P01', '40001']); // deadlock detected, serialization failure
-const MAX_ATTEMPTS = 3;
 
 /**
  * Group commit for check-ins, like the server's for replications: check-ins queue here and
@@ -39,6 +41,8 @@ export class CheckInBatcher {
   private readonly refreshSeconds: number;
   private readonly onCommitted: (size: number) => void;
   private readonly onSummaryError: (error: unknown) => void;
+  private readonly database: { assertAvailable(): void } | undefined;
+  private readonly onRefused: (deviceId: string, error: Error) => void;
   private queue: Waiting[] = [];
   private readonly devicesInFlight = new Set<string>();
   private inFlight = 0;
@@ -55,6 +59,8 @@ export class CheckInBatcher {
     this.refreshSeconds = options.summaryRefreshSeconds ?? 86_400;
     this.onCommitted = options.onCommitted ?? (() => {});
     this.onSummaryError = options.onSummaryError ?? (() => {});
+    this.database = options.database;
+    this.onRefused = options.onRefused ?? (() => {});
   }
 
   get depth(): number {
@@ -106,23 +112,27 @@ export class CheckInBatcher {
     return batch;
   }
 
+  /**
+   * Stores the batch (ingest/batch-isolation.ts): a conflict is retried, a check-in whose data
+   * the database refuses fails alone while its batch-mates are stored, a database that is away
+   * fails the batch at once with a 503. Nothing of a failed check-in is committed: its device
+   * checks in again.
+   */
   private async flush(batch: Waiting[]): Promise<void> {
-    const started = performance.now();
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const outcomes = await this.commit(batch);
+    await commitIsolating(batch, {
+      commit: async (items) => {
+        const started = performance.now();
+        this.database?.assertAvailable();
+        const outcomes = await this.commit(items);
         this.lastBatchMs = performance.now() - started;
-        this.onCommitted(batch.length);
-        for (const item of batch) item.resolve(outcomes.get(item.deviceId) ?? 'unknown');
-        return;
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (attempt < MAX_ATTEMPTS && code && RETRYABLE.has(code)) continue;
-        // Nothing of the batch was committed: each device gets an error and checks in again.
-        for (const item of batch) item.reject(error);
-        return;
-      }
-    }
+        this.onCommitted(items.length);
+        for (const item of items) item.resolve(outcomes.get(item.deviceId) ?? 'unknown');
+      },
+      fail: (items, error) => {
+        for (const item of items) item.reject(refusalOf(error, 'check-in'));
+      },
+      onIsolated: (item, error) => this.onRefused(item.deviceId, error),
+    });
   }
 
   private commit(batch: readonly Waiting[]): Promise<Map<string, CheckInOutcome>> {

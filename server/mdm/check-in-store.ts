@@ -7,6 +7,7 @@ import {
   MDM_DEVICE_LOG_KIND,
   type MdmCommand,
 } from '../../protocol/index.js';
+import { isDatabaseUnavailable } from '../store/database-errors.js';
 
 /** One device's check-in as it waits for its batch. */
 export interface CheckInItem {
@@ -46,6 +47,7 @@ export async function storeCheckIns(
 ): Promise<Map<string, CheckInOutcome>> {
   const withResults = items.some((item) => item.body.commandResults.length > 0);
   const client = await pool.connect();
+  let failed = false;
   try {
     if (!withResults) {
       const stored = await storeStatusesAndClaim(client, items, summaryRefreshSeconds);
@@ -61,11 +63,16 @@ export async function storeCheckIns(
       await client.query('COMMIT');
       return outcomesOf(items, stored);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
+      // A database that is away would not answer the rollback: discarding the connection
+      // rolls back as surely.
+      if (!isDatabaseUnavailable(error)) await client.query('ROLLBACK').catch(() => {});
       throw error;
     }
+  } catch (error) {
+    failed = true;
+    throw error;
   } finally {
-    client.release();
+    client.release(failed);
   }
 }
 

@@ -2,12 +2,18 @@ import { hostname as osHostname } from 'node:os';
 import fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { DEFAULT_MDM_DEVICE_PORT, DEFAULT_MDM_ENROLL_PORT } from '../../protocol/index.js';
-import { installErrorHandler } from '../http/errors.js';
+import type { ConnectionLimits } from '../http/connection-hygiene.js';
+import type { FaultSink } from '../http/errors.js';
+import { registerHealthRoutes } from '../http/health-routes.js';
+import { guardListener, HTTP2_SETTINGS } from '../http/listener-guards.js';
 import { TLS_SESSION_TIMEOUT_SECONDS } from '../http/tls-sessions.js';
 import { STRICT_BODY_COERCED_QUERY } from '../http/validation.js';
 import { loadAgentCertificateAuthority } from '../pki/index.js';
 import { listenAll, startServiceBase, urlOf } from '../service-runtime.js';
+import { DatabaseHealth, type DatabaseHealthOptions } from '../store/database-health.js';
 import { migrate } from '../store/migrate.js';
+import { ErrorLog } from '../telemetry/error-log.js';
+import { registerGuardGauges } from '../telemetry/guard-gauges.js';
 import { CheckInPolicy } from './check-in-policy.js';
 import { CheckInService } from './check-in-service.js';
 import { DeviceCount } from './device-count.js';
@@ -21,6 +27,8 @@ import { ConnectorTelemetry } from './telemetry/connector-telemetry.js';
 
 /** Check-in bodies are small; a larger one is a mistake or an attack. Ours. */
 const MAX_DEVICE_BODY_BYTES = 256 * 1024;
+/** Memory each connector listener lets bodies hold at once. Ours: 128 full-size check-ins. */
+const DEVICE_BODY_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export interface ConnectorOptions {
   /** The connector's own folder: its device CA and admin token (pki/), relay identity, embedded PostgreSQL. */
@@ -48,7 +56,13 @@ export interface ConnectorOptions {
   readonly checkInBudgetPerSecond?: number;
   /** @default 86400 */
   readonly summaryRefreshSeconds?: number;
+  /** Timeouts and caps of each listener (connection-hygiene.ts). */
+  readonly connections?: { readonly enroll?: ConnectionLimits; readonly device?: ConnectionLimits };
+  /** How the database is probed (tests shorten it). */
+  readonly databaseHealth?: Omit<DatabaseHealthOptions, 'onChange'>;
   readonly log?: (line: string) => void;
+  /** Structured error lines (JSON, rate limited). @default the `log` function */
+  readonly errorLog?: (line: string) => void;
 }
 
 export interface RunningConnector {
@@ -89,6 +103,25 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     const identity = await loadOrEnrollRelayIdentity(dataDir, options.server);
     if (identity.enrolled) log(`enrolled with the management server as agent ${identity.agentId}`);
 
+    const errorLog = new ErrorLog({ write: options.errorLog ?? log, service: 'smc-mdm' });
+    cleanups.push(() => errorLog.close());
+    const database = new DatabaseHealth(databaseUrl, {
+      ...options.databaseHealth,
+      onChange: (available, status) =>
+        errorLog.notice(available ? 'database available again' : 'database unavailable', {
+          database: status,
+        }),
+    });
+    database.start();
+    cleanups.push(() => database.stop());
+    const faults: FaultSink = {
+      databaseUnavailable: (error) => {
+        database.noteFailure(error);
+        errorLog.expected('database-unavailable', error);
+      },
+      internal: (error, where) => errorLog.unexpected('internal', error, where),
+    };
+
     const telemetry = new ConnectorTelemetry();
     const schedule = new CheckInPolicy(
       options.checkInIntervalSeconds,
@@ -103,8 +136,13 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       ...(options.summaryRefreshSeconds !== undefined
         ? { summaryRefreshSeconds: options.summaryRefreshSeconds }
         : {}),
+      database,
       onSummaryError: (error) =>
-        log(`device summary not queued (queued again next check-in): ${String(error)}`),
+        errorLog.expected('device-summary-not-queued', error, {
+          note: 'queued again on the next check-in',
+        }),
+      onRefused: (deviceId, error) =>
+        errorLog.expected('check-in-refused-by-database', error, { deviceId }),
     });
 
     // The full chain (leaf + device CA): a device that pinned nothing yet can still build it.
@@ -114,9 +152,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       minVersion: 'TLSv1.2' as const,
       sessionTimeout: TLS_SESSION_TIMEOUT_SECONDS,
     };
-    const onInternalError = (error: Error) =>
-      log(`internal error: ${error.stack ?? error.message}`);
-
+    let closing = false;
     const enrollApp = fastify({
       https: tls,
       schemaController: STRICT_BODY_COERCED_QUERY,
@@ -124,7 +160,15 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       logger: false,
       return503OnClosing: true,
     }) as unknown as FastifyInstance;
-    installErrorHandler(enrollApp, onInternalError);
+    const enrollGuards = guardListener(enrollApp, {
+      name: 'mdm-enroll',
+      bodyBudgetBytes: DEVICE_BODY_BUDGET_BYTES,
+      connections: options.connections?.enroll,
+      faults,
+      database,
+      needsDatabase: (path) => path === '/mdm/v1/enroll' || path.startsWith('/api/'),
+    });
+    registerHealthRoutes(enrollApp, { database, closing: () => closing });
     registerDeviceEnrollRoute(enrollApp, { enrollment, telemetry });
     await registerAdminRoutes(enrollApp, {
       pool,
@@ -145,13 +189,23 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
         requestCert: true,
         // Verified, but answered with a JSON 401 instead of a dropped handshake.
         rejectUnauthorized: false,
+        settings: HTTP2_SETTINGS,
       },
       bodyLimit: MAX_DEVICE_BODY_BYTES,
       logger: false,
       return503OnClosing: true,
     }) as unknown as FastifyInstance;
-    installErrorHandler(deviceApp, onInternalError);
+    const deviceGuards = guardListener(deviceApp, {
+      name: 'mdm-device',
+      bodyBudgetBytes: DEVICE_BODY_BUDGET_BYTES,
+      connections: options.connections?.device,
+      faults,
+      database,
+      needsDatabase: (path) => path === '/mdm/v1/check-in',
+    });
+    registerHealthRoutes(deviceApp, { database, closing: () => closing });
     registerCheckInRoute(deviceApp, { checkIns, telemetry });
+    registerGuardGauges(telemetry.registry, 'smc_mdm', [enrollGuards, deviceGuards], database);
 
     const relay = new ServerRelay(pool, {
       serverUrl: options.server.serverUrl,
@@ -174,7 +228,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     // Runs before the listeners close (cleanups go in reverse): the last round's answer is stored.
     cleanups.push(() => relay.stop());
 
-    let closing: Promise<void> | null = null;
+    let closed: Promise<void> | null = null;
     return {
       enrollUrl: urlOf(host, enrollApp),
       deviceUrl: urlOf(host, deviceApp),
@@ -186,8 +240,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
       databaseUrl,
       pool,
       close: () => {
-        closing ??= cleanups.run();
-        return closing;
+        closing = true;
+        closed ??= cleanups.run();
+        return closed;
       },
     };
   } catch (error) {

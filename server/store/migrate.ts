@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { LONG_STATEMENT_MILLIS, withQueryTimeout } from './pool.js';
 
 /** Any constant works; it only has to be the same in every smc process. */
 const MIGRATION_LOCK_KEY = 0x534d43; // "SMC"
@@ -38,7 +39,14 @@ export async function migrate(
   }
   const client = await pool.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    // Another server may hold the lock for a whole migration: wait as long as one may take.
+    await client.query('SET statement_timeout = 0; SET lock_timeout = 0');
+    await client.query(
+      withQueryTimeout(
+        { text: 'SELECT pg_advisory_lock($1)', values: [MIGRATION_LOCK_KEY] },
+        LONG_STATEMENT_MILLIS,
+      ),
+    );
     await client.query(`CREATE TABLE IF NOT EXISTS ${table} (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${table}`);
@@ -55,7 +63,8 @@ export async function migrate(
       if (done.has(migration.version)) continue;
       await client.query('BEGIN');
       try {
-        await client.query(migration.sql);
+        // A migration on a large table (an index over every log) may take minutes.
+        await client.query(withQueryTimeout({ text: migration.sql }, LONG_STATEMENT_MILLIS));
         await client.query(`INSERT INTO ${table} (version, name) VALUES ($1, $2)`, [
           migration.version,
           migration.name,
@@ -72,6 +81,7 @@ export async function migrate(
     return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
-    client.release();
+    // Discarded, not pooled: its session settings are not the pool's.
+    client.release(true);
   }
 }

@@ -41,6 +41,17 @@ export class ServerTelemetry {
     registers: [this.registry],
   });
 
+  readonly seqResyncs = new client.Counter({
+    name: 'smc_seq_resyncs_total',
+    help: 'Replications that sent a log under a seq stored with other content (told to resync)',
+    registers: [this.registry],
+  });
+  readonly refusedItems = new client.Counter({
+    name: 'smc_group_commit_refused_total',
+    help: 'Replications the database refused on their own (their batch-mates were stored)',
+    registers: [this.registry],
+  });
+
   totals = { replications: 0, logsStored: 0, rejected: 0, shed: 0 };
   private readonly ring = new Float64Array(60);
   private ringSecond = Math.floor(Date.now() / 1_000);

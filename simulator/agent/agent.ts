@@ -1,5 +1,6 @@
 import type { TaskResult } from '../../protocol/index.js';
 import type { OsRelease } from '../profile/machine.js';
+import type { ContentLedger } from './content-ledger.js';
 
 /**
  * One virtual agent: only what must survive between replications. Everything human-looking
@@ -28,6 +29,8 @@ export class VirtualAgent {
   ackedThrough = 0;
   /** Highest seq ever put on the wire, to count resends. */
   highestSent = 0;
+  /** Seqs skipped by resyncs (numbering moved past the server's position): not logs of ours. */
+  seqShift = 0;
   /**
    * Unacknowledged logs as batches: pairs [firstSeq, gatheredAtEpochMs]. A batch runs to the
    * next batch's firstSeq (or nextSeq); bodies are regenerated from the seq when sent.
@@ -45,6 +48,9 @@ export class VirtualAgent {
   runningTasks: string[] | null = null;
   /** Finished tasks whose results the server has not acknowledged yet. */
   taskResults: TaskResult[] | null = null;
+
+  /** Content of what the server acknowledged, kept only when the run verifies (`--verify`). */
+  ledger: ContentLedger | null = null;
 
   /** Replications attempted: the counter behind this agent's random draws. */
   replications = 0;

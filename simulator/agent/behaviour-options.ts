@@ -21,6 +21,8 @@ export interface AgentBehaviour extends AgentBehaviourOptions {
   readonly pools: EventPools;
   /** Wall time the run started (epoch ms): base for uptimes and module update times. */
   readonly runStartEpochMs: number;
+  /** Hash each log sent (for `--verify`'s content ledger). @default false */
+  readonly hashLogs?: boolean;
 }
 
 /** What the simulated agent says it is. */

@@ -51,9 +51,10 @@ export function acknowledgeLogs(agent: VirtualAgent, logsThrough: number): numbe
 
 /**
  * An identity reused from an earlier run starts this run at seq 1, but its server already
- * holds seqs through `serverThrough`: the server took this run's first logs for resends and
- * stored nothing. Renumber everything not yet acknowledged to follow the server's position,
- * so it is sent again under fresh seqs and nothing is lost.
+ * holds seqs through `serverThrough` (it acknowledged beyond anything this run sent, or it
+ * answered `resync`: seqs we sent are stored with other content). Renumber everything not yet
+ * acknowledged to follow the server's position, so it is sent again under fresh seqs and
+ * nothing is lost.
  */
 export function resyncSeqs(agent: VirtualAgent, serverThrough: number): void {
   const shift = serverThrough - agent.ackedThrough;
@@ -61,6 +62,7 @@ export function resyncSeqs(agent: VirtualAgent, serverThrough: number): void {
   for (let b = 0; b < agent.outbox.length; b += 2)
     agent.outbox[b] = (agent.outbox[b] as number) + shift;
   agent.nextSeq += shift;
+  agent.seqShift += shift;
   agent.ackedThrough = serverThrough;
   agent.highestSent = serverThrough;
 }

@@ -1,4 +1,5 @@
 import {
+  logContentHash,
   MAX_LOGS_PER_REPLICATION,
   MAX_TASK_RESULTS_PER_REPLICATION,
   type ProtectionStatus,
@@ -24,7 +25,11 @@ export interface PreparedReplication {
   readonly highestSeqSent: number;
   readonly inventoryGenerationSent: number | null;
   readonly taskResultsSent: number;
+  /** Content hash of each log sent, by seq (only when the behaviour hashes logs). */
+  readonly logHashes: ReadonlyMap<number, Uint8Array>;
 }
+
+const NO_HASHES: ReadonlyMap<number, Uint8Array> = new Map();
 
 /**
  * Advances the agent's own life by one replication (gathers logs, maybe changes inventory,
@@ -98,6 +103,9 @@ export function prepareReplication(
   };
   return {
     body: JSON.stringify(request),
+    logHashes: behaviour.hashLogs
+      ? new Map(logs.map((log) => [log.seq, logContentHash(log)]))
+      : NO_HASHES,
     logsSent: logs.length,
     logsResent,
     highestSeqSent,

@@ -65,6 +65,7 @@ export function applyReply(
   if (response.ack.logsThrough > agent.highestSent && agent.ackedThrough === 0) {
     // First ack for a reused identity: the server is ahead of this run's numbering.
     resyncSeqs(agent, response.ack.logsThrough);
+    agent.ledger?.restartAt(response.ack.logsThrough + 1);
     recorder.count('seq_resyncs');
   } else if (response.ack.logsThrough > agent.highestSent) {
     return failed(
@@ -73,7 +74,16 @@ export function applyReply(
     );
   }
 
+  const ackedBefore = agent.ackedThrough;
   const logsAcked = acknowledgeLogs(agent, response.ack.logsThrough);
+  agent.ledger?.acknowledged(ackedBefore, agent.ackedThrough, prepared.logHashes);
+  if (response.resync) {
+    // The server holds some seqs we sent with other content (this identity was used before):
+    // everything above the ack is numbered again after the server's position and resent.
+    resyncSeqs(agent, response.resync.nextSeq - 1);
+    agent.ledger?.restartAt(response.resync.nextSeq);
+    recorder.count('seq_resyncs');
+  }
   if (prepared.inventoryGenerationSent !== null) {
     agent.inventoryAckedGeneration = prepared.inventoryGenerationSent;
     recorder.count('inventory_full_sent');

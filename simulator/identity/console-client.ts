@@ -31,21 +31,25 @@ export async function createEnrollmentToken(
   return (body as EnrollmentTokenResponse).token;
 }
 
-/** For each agent, how many of seqs 1..through the server holds (batched to the API's limit). */
+export type AuditAnswer = LogAuditResponse['agents'][number];
+
+/**
+ * For each agent and seq range, how many logs the server holds and their content digest, in
+ * the order asked (batched to the API's limit).
+ */
 export async function auditStoredLogs(
   console: ConsoleEndpoint,
-  agents: readonly { agentId: string; through: number }[],
-): Promise<Map<string, number>> {
-  const stored = new Map<string, number>();
-  for (let at = 0; at < agents.length; at += MAX_LOG_AUDIT_AGENTS) {
-    const body = await postConsole(console, '/api/log-audit', {
-      agents: agents.slice(at, at + MAX_LOG_AUDIT_AGENTS),
-    });
-    if (!checkAudit.Check(body))
+  ranges: readonly { agentId: string; from: number; through: number }[],
+): Promise<AuditAnswer[]> {
+  const answers: AuditAnswer[] = [];
+  for (let at = 0; at < ranges.length; at += MAX_LOG_AUDIT_AGENTS) {
+    const asked = ranges.slice(at, at + MAX_LOG_AUDIT_AGENTS);
+    const body = await postConsole(console, '/api/log-audit', { agents: asked });
+    if (!checkAudit.Check(body) || (body as LogAuditResponse).agents.length !== asked.length)
       throw new ConsoleApiError('console: log audit answer has the wrong shape');
-    for (const row of (body as LogAuditResponse).agents) stored.set(row.agentId, row.stored);
+    answers.push(...(body as LogAuditResponse).agents);
   }
-  return stored;
+  return answers;
 }
 
 function postConsole(console: ConsoleEndpoint, path: string, payload: unknown): Promise<unknown> {

@@ -124,9 +124,14 @@ export interface CapacitySearch {
 export interface VerifyOutcome {
   /** Logs the server acknowledged to our agents during the run. */
   readonly logsAcknowledged: number;
-  /** Acknowledged logs that the server does not have: must be zero. */
+  /**
+   * Acknowledged logs that the server does not have as sent: must be zero. Missing logs, plus
+   * one per run of seqs whose stored content digest differs from what was sent.
+   */
   readonly lost: number;
   readonly checkedAgents: number;
+  /** Runs of seqs stored in full but with other content than sent (counted in `lost`). */
+  readonly contentMismatches?: number;
 }
 
 /** What the load half knows about the run; the metrics half adds the figures. */

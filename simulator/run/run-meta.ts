@@ -45,6 +45,7 @@ export function simulationRunMeta(
             logsAcknowledged: outcome.verify.acknowledged,
             lost: outcome.verify.lost,
             checkedAgents: outcome.verify.agents,
+            contentMismatches: outcome.verify.mismatched,
           },
         }
       : {}),

@@ -1,5 +1,6 @@
 import { VirtualAgent } from '../agent/agent.js';
 import type { AgentBehaviour } from '../agent/behaviour-options.js';
+import { ContentLedger } from '../agent/content-ledger.js';
 import { pendingLogCount } from '../agent/outbox.js';
 import { realClock } from '../clock.js';
 import { auditStoredLogs, createEnrollmentToken } from '../identity/console-client.js';
@@ -34,12 +35,17 @@ export interface SimulationOutcome {
     readonly pending: number;
   };
   readonly capacity?: CapacityResult;
-  /** Present with `verify`: acknowledged logs the server does not hold. */
+  /**
+   * Present with `verify`: acknowledged logs the server does not hold as sent. `lost` counts
+   * missing logs plus one per run of seqs whose stored content differs (`mismatched`: a log
+   * there is not what was sent, though the count is right).
+   */
   readonly verify?: {
     readonly agents: number;
     readonly acknowledged: number;
     readonly stored: number;
     readonly lost: number;
+    readonly mismatched: number;
   };
   /** Present when simulated phones ran in the same process (`smc simulate --devices`). */
   readonly devices?: DeviceSimulationOutcome;
@@ -85,6 +91,7 @@ export async function runSimulation(
   const agents = identities.map(
     (identity, k) => new VirtualAgent(slice.first + k, identity.agentId, k),
   );
+  if (options.verify) for (const agent of agents) agent.ledger = new ContentLedger();
 
   const transport = new AgentTransport({
     target: options.target,
@@ -97,6 +104,7 @@ export async function runSimulation(
     ...options.behaviour,
     pools: buildEventPools(options.behaviour.seed),
     runStartEpochMs: Date.now(),
+    hashLogs: options.verify,
   };
   const startedAt = new Date().toISOString();
   const started = clock.now();
@@ -168,8 +176,8 @@ export async function runSimulation(
   }
 
   const logs = {
-    generated: agents.reduce((sum, agent) => sum + agent.nextSeq - 1, 0),
-    acknowledged: agents.reduce((sum, agent) => sum + agent.ackedThrough, 0),
+    generated: agents.reduce((sum, agent) => sum + agent.nextSeq - 1 - agent.seqShift, 0),
+    acknowledged: agents.reduce((sum, agent) => sum + agent.ackedThrough - agent.seqShift, 0),
     pending: agents.reduce((sum, agent) => sum + pendingLogCount(agent), 0),
   };
   const verify = options.verify ? await verifyStored(options, agents) : undefined;
@@ -197,18 +205,40 @@ async function enrollmentToken(options: SimulationOptions, uses: number): Promis
   );
 }
 
+/**
+ * Asks the server, per agent and run of acknowledged seqs, how many logs it holds and the
+ * digest of their content, and compares both with what this run sent (ContentLedger).
+ */
 async function verifyStored(options: SimulationOptions, agents: readonly VirtualAgent[]) {
   if (!options.console)
     throw new SimulationSetupError('--verify: needs --console-url and --admin-token-file');
-  const stored = await auditStoredLogs(
+  const ranges = agents.flatMap((agent) =>
+    (agent.ledger?.filled ?? []).map((segment) => ({ agent, segment })),
+  );
+  const answers = await auditStoredLogs(
     options.console,
-    agents.map((agent) => ({ agentId: agent.agentId, through: agent.ackedThrough })),
+    ranges.map(({ agent, segment }) => ({
+      agentId: agent.agentId,
+      from: segment.from,
+      through: segment.through,
+    })),
   );
   let acknowledged = 0;
   let held = 0;
-  for (const agent of agents) {
-    acknowledged += agent.ackedThrough;
-    held += Math.min(agent.ackedThrough, stored.get(agent.agentId) ?? 0);
-  }
-  return { agents: agents.length, acknowledged, stored: held, lost: acknowledged - held };
+  let mismatched = 0;
+  ranges.forEach(({ segment }, i) => {
+    const expected = segment.through - segment.from + 1;
+    const answer = answers[i];
+    const stored = Math.min(expected, answer?.stored ?? 0);
+    acknowledged += expected;
+    held += stored;
+    if (stored === expected && answer?.digest !== segment.digest.toHex()) mismatched += 1;
+  });
+  return {
+    agents: agents.length,
+    acknowledged,
+    stored: held,
+    lost: acknowledged - held + mismatched,
+    mismatched,
+  };
 }

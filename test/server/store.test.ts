@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../server/store/migrate.js';
+import { MIGRATIONS } from '../../server/store/migrations/index.js';
 import { createPool } from '../../server/store/pool.js';
 import { applyRetention } from '../../server/store/retention.js';
 import { freshDatabase } from '../support/database.js';
@@ -15,7 +16,7 @@ afterAll(() => pool.end());
 describe('migrations', () => {
   it('apply once, concurrently safe, and refuse a database from a newer version', async () => {
     const [a, b] = await Promise.all([migrate(pool), migrate(pool)]);
-    expect([...a.applied, ...b.applied]).toEqual(['1-initial', '2-mobile-device-summaries']);
+    expect([...a.applied, ...b.applied]).toEqual(MIGRATIONS.map((m) => `${m.version}-${m.name}`));
     expect((await migrate(pool)).applied).toEqual([]);
     await pool.query("INSERT INTO smc_migrations (version, name) VALUES (999, 'future')");
     await expect(migrate(pool)).rejects.toThrow(/newer version/);
@@ -23,14 +24,13 @@ describe('migrations', () => {
   });
 
   it('roll back a failing migration and name it', async () => {
-    const bad = [
-      { version: 1, name: 'initial', sql: '' },
-      { version: 2, name: 'mobile-device-summaries', sql: '' },
-      { version: 3, name: 'broken', sql: 'CREATE TABLE x (; ' },
-    ];
-    await expect(migrate(pool, bad)).rejects.toThrow(/migration 3 \(broken\) failed/);
+    const next = MIGRATIONS.length + 1;
+    const bad = [...MIGRATIONS, { version: next, name: 'broken', sql: 'CREATE TABLE x (; ' }];
+    await expect(migrate(pool, bad)).rejects.toThrow(
+      new RegExp(`migration ${next} \\(broken\\) failed`),
+    );
     const { rows } = await pool.query('SELECT max(version)::int AS v FROM smc_migrations');
-    expect(rows[0].v).toBe(2);
+    expect(rows[0].v).toBe(MIGRATIONS.length);
   });
 });
 

@@ -40,6 +40,7 @@ describe('runSimulation against the fake agent plane', () => {
       acknowledged: outcome.logs.acknowledged,
       stored: outcome.logs.acknowledged,
       lost: 0,
+      mismatched: 0,
     });
     expect(recorder.counter('policies_applied')).toBe(20);
     expect(recorder.counter('connections_opened')).toBe(20);

@@ -60,6 +60,8 @@ export function httpsJson<T = unknown>(
 export class TestAgent {
   private session: http2.ClientHttp2Session | null = null;
   seq = 0;
+  /** When each seq's log was made: a resend carries the same content, as a real agent's does. */
+  private readonly logTimes = new Map<number, string>();
 
   private constructor(
     readonly agentUrl: string,
@@ -146,12 +148,15 @@ export class TestAgent {
         lastUpdate: now,
         uptimeSeconds: 3_600,
       },
-      logs: seqs.map((seq) => ({
-        seq,
-        type: 'event' as const,
-        time: now,
-        data: { message: `log ${seq}`, n: seq },
-      })),
+      logs: seqs.map((seq) => {
+        if (!this.logTimes.has(seq)) this.logTimes.set(seq, now);
+        return {
+          seq,
+          type: 'event' as const,
+          time: this.logTimes.get(seq) as string,
+          data: { message: `log ${seq}`, n: seq },
+        };
+      }),
       taskResults: options.taskResults ?? [],
       policyVersion: options.policyVersion ?? 0,
     };

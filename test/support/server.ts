@@ -24,11 +24,12 @@ export async function enrollmentToken(
   server: RunningServer,
   uses = 100,
   ttlSeconds = 3_600,
+  kind: 'agent' | 'mdm-connector' = 'agent',
 ): Promise<string> {
   const res = await httpsJson<{ token: string }>(`${server.consoleUrl}/api/enrollment-tokens`, {
     ca: server.caCertPem,
     token: server.adminToken,
-    body: { uses, ttlSeconds },
+    body: { uses, ttlSeconds, kind },
   });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token;

@@ -20,14 +20,13 @@ export interface AdminDeps {
 
 /**
  * The connector's small console on the enrollment port: /api/* under the connector's own admin
- * token (`<data-dir>/pki/admin.token`), /healthz and /metrics open like the server's.
+ * token (`<data-dir>/pki/admin.token`), /metrics open like the server's (/healthz and /readyz
+ * are registered with the listener, http/health-routes.ts).
  * Registered as a plugin so the bearer check covers these routes and not device enrollment.
  */
 export async function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): Promise<void> {
   await app.register(async (admin) => {
     installBearerAuth(admin, deps.adminToken);
-
-    admin.get('/healthz', async () => ({ ok: true }));
 
     admin.get('/metrics', async (_request, reply) => {
       reply.header('content-type', deps.telemetry.registry.contentType);

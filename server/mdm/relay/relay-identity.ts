@@ -54,6 +54,13 @@ export async function loadOrEnrollRelayIdentity(
       `the management server refused the connector's enrollment (${answer.status}${reason ? `: ${reason}` : ''})`,
     );
   }
+  // The server trusts relayed devices only from an agent it enrolled as a connector: an
+  // ordinary agent token would give a connector whose phones never show on the console.
+  if (answer.body.kind !== 'mdm-connector') {
+    throw new Error(
+      'the server enrolled the connector as an ordinary agent: its token must be a connector token (smc admin enrollment-token --kind mdm-connector)',
+    );
+  }
   const identity: RelayIdentity = {
     agentId: answer.body.agentId,
     certPem: answer.body.certificate,

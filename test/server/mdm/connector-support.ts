@@ -29,7 +29,7 @@ export async function testConnector(
     server: {
       serverUrl: server.agentUrl,
       serverCaPem: server.caCertPem,
-      enrollmentToken: () => enrollmentToken(server, 1),
+      enrollmentToken: () => enrollmentToken(server, 1, 600, 'mdm-connector'),
     },
     ...overrides,
   });
