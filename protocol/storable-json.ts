@@ -7,8 +7,10 @@ import { MAX_JSON_DEPTH } from './limits.js';
  * - U+0000 (`\u0000`): PostgreSQL text cannot contain it (the batch holding it failed);
  * - lone surrogates (`\ud800` without its pair): not well-formed Unicode, refused by `jsonb`;
  * - numbers past a double (`1e400` parses to Infinity, which would be stored as null);
- * - integers past +-(2^53 - 1): JSON.parse has already rounded them (I-JSON, RFC 7493 2.2),
- *   so what would be stored is not what was sent. Fractions keep a double's precision;
+ * - magnitudes of 2^53 and more: every double there is an integer, and JSON.parse may already
+ *   have rounded the one sent (12345678901234567891 arrives as ...7000), so what would be stored
+ *   is not what was sent (I-JSON, RFC 7493 2.2: such numbers are not interoperable). Below
+ *   that, fractions keep a double's precision;
  * - `__proto__` keys, and `constructor.prototype`: prototype pollution, refused like fastify's
  *   own JSON parser does;
  * - nesting past MAX_JSON_DEPTH levels.
@@ -54,7 +56,8 @@ function visit(value: unknown, depth: number, maxDepth: number): Found | null {
       if (Number.isInteger(value) && !Number.isSafeInteger(value))
         return {
           path: [],
-          reason: 'is an integer past 2^53 - 1 in size, which is not kept exactly',
+          reason:
+            'is 2^53 or more in size, where a JSON number is not kept exactly (send it as a string)',
         };
       return null;
     case 'object': {

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findUnstorableJson } from '../../protocol/index.js';
 import type { BodyBudget, BodyTicket } from './body-budget.js';
 import { ApiError } from './errors.js';
-import { BodyTooLargeError, readJsonBody } from './json-body.js';
+import { readJsonBody } from './json-body.js';
 
 /**
  * The fastify side of json-body.ts, on one listener: JSON is the only body it reads (anything
@@ -16,7 +16,21 @@ export interface JsonBodiesOptions {
 }
 
 const tickets = new WeakMap<object, BodyTicket>();
-const refusedMidBody = new WeakSet<object>();
+
+/**
+ * A body not read to its end (refused early): once our answer has left, HTTP/2
+ * resets the stream, which tells the client to stop sending the rest (RFC 9113 8.1) and leaves
+ * the session and its other streams alone. CANCEL rather than NO_ERROR: Node's own client
+ * never closes a stream reset with NO_ERROR while it still has body to write (it hangs), and
+ * it has the answer already either way. HTTP/1.1 has fastify's `connection: close` instead.
+ */
+function stopSenderAfterAnswer(request: FastifyRequest): void {
+  const stream = (request.raw as unknown as { stream?: ServerHttp2Stream }).stream;
+  if (!stream) return;
+  stream.once('finish', () => {
+    if (!stream.destroyed) stream.close(http2Constants.NGHTTP2_CANCEL);
+  });
+}
 
 /** Bytes this request's body holds against the budget (real bytes, then the parsed estimate). */
 export function bodyBytesOf(request: FastifyRequest): number {
@@ -42,11 +56,7 @@ export function installJsonBodies(app: FastifyInstance, options: JsonBodiesOptio
         : {}),
     }).then(
       (body) => done(null, body),
-      (error: Error) => {
-        if (error instanceof BodyTooLargeError || (error as ApiError).code === 'SMC_OVERLOADED')
-          refusedMidBody.add(request.raw);
-        done(error, undefined);
-      },
+      (error: Error) => done(error, undefined),
     );
   });
 
@@ -70,15 +80,10 @@ export function installJsonBodies(app: FastifyInstance, options: JsonBodiesOptio
       // fastify asks for `connection: close` after a body it could not parse; on HTTP/2 that
       // header is illegal (RFC 9113 8.2.2) and would fail the answer. The stream ends instead.
       reply.removeHeader('connection');
+      // Answered before its body was read (refused: too large, over budget, unauthenticated,
+      // past the agent's bound): stop the sender once the answer has left.
+      if (!request.raw.complete) stopSenderAfterAnswer(request);
     }
     return payload;
-  });
-
-  app.addHook('onResponse', async (request) => {
-    if (!refusedMidBody.has(request.raw)) return;
-    const stream = (request.raw as unknown as { stream?: ServerHttp2Stream }).stream;
-    // The answer has left; RST_STREAM NO_ERROR tells the client to stop sending the rest
-    // (RFC 9113 8.1), and the session goes on. HTTP/1.1 closes the connection instead.
-    if (stream && !stream.destroyed) stream.close(http2Constants.NGHTTP2_NO_ERROR);
   });
 }

@@ -87,7 +87,7 @@ export class TestAgent {
     return new TestAgent(agentUrl, this.id, this.cert, this.key, this.ca);
   }
 
-  replicate<T = unknown>(body: unknown, rawBody?: string): Promise<HttpResult<T>> {
+  replicate<T = unknown>(body: unknown, rawBody?: string | Buffer): Promise<HttpResult<T>> {
     if (!this.session || this.session.closed || this.session.destroyed) {
       this.session = http2.connect(this.agentUrl, { ca: this.ca, cert: this.cert, key: this.key });
       this.session.on('error', () => {});
