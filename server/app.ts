@@ -35,11 +35,12 @@ import { registerGuardGauges } from './telemetry/guard-gauges.js';
 import { ServerTelemetry } from './telemetry/server-telemetry.js';
 
 /**
- * Memory the agent plane lets request bodies hold at once (read, then parsed until answered).
- * Ours: 8 full-size (4 MiB) bodies of the worst shape, or thousands of ordinary ones. With the
- * console's 16 MiB this is what the RSS bound in README ("Hostile peers") is stated on.
+ * Memory the agent plane lets request bodies hold at once (read, then parsed until answered,
+ * by the estimate of http/json-body.ts). Ours: about five full-size (4 MiB) bodies of the
+ * costliest shape, or ten thousand ordinary replications (~9 KiB each, estimated) in flight.
+ * With the console's 16 MiB this is what the RSS bound in README ("Hostile peers") rests on.
  */
-export const DEFAULT_AGENT_BODY_BUDGET_BYTES = 160 * 1024 * 1024;
+export const DEFAULT_AGENT_BODY_BUDGET_BYTES = 96 * 1024 * 1024;
 export const CONSOLE_BODY_BUDGET_BYTES = 16 * 1024 * 1024;
 /** Replications one agent may have in flight. Ours: a real agent has one; room for a retry. */
 export const DEFAULT_MAX_IN_FLIGHT_PER_AGENT = 4;
@@ -194,6 +195,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         requestCert: true,
         rejectUnauthorized: false,
         settings: HTTP2_SETTINGS,
+        // Node refuses new streams (ENHANCE_YOUR_CALM) past this many MB held by a session;
+        // bodies held count. An agent within its in-flight bound with full-size bodies fits,
+        // so a flood meets the body budget's 503 + Retry-After, not a reset. Ours.
+        maxSessionMemory: Math.ceil(
+          ((options.maxInFlightPerAgent ?? DEFAULT_MAX_IN_FLIGHT_PER_AGENT) *
+            MAX_BODY_BYTES *
+            1.5) /
+            (1024 * 1024),
+        ),
       },
       bodyLimit: MAX_BODY_BYTES,
       logger: false,

@@ -8,6 +8,7 @@
 export class BodyBudget {
   private used = 0;
   private peakUsed = 0;
+  private refusals = 0;
 
   constructor(readonly limitBytes: number) {
     if (!Number.isFinite(limitBytes) || limitBytes <= 0)
@@ -24,13 +25,21 @@ export class BodyBudget {
     return this.peakUsed;
   }
 
+  /** Bodies refused because the budget was full (each answered 503 + Retry-After). */
+  get refused(): number {
+    return this.refusals;
+  }
+
   ticket(): BodyTicket {
     return new BodyTicket(this);
   }
 
   /** @internal used by tickets */
   take(bytes: number): boolean {
-    if (this.used + bytes > this.limitBytes) return false;
+    if (this.used + bytes > this.limitBytes) {
+      this.refusals += 1;
+      return false;
+    }
     this.used += bytes;
     if (this.used > this.peakUsed) this.peakUsed = this.used;
     return true;

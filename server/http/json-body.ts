@@ -59,7 +59,7 @@ export async function readJsonBody(stream: Readable, options: JsonBodyOptions): 
 export function readBytes(stream: Readable, options: JsonBodyOptions): Promise<Buffer> {
   const { maxBytes, ticket } = options;
   if (options.declaredLength !== undefined && options.declaredLength > maxBytes) {
-    stream.pause();
+    dropTheRest(stream);
     return Promise.reject(new BodyTooLargeError(maxBytes));
   }
   return new Promise((resolve, reject) => {
@@ -74,8 +74,12 @@ export function readBytes(stream: Readable, options: JsonBodyOptions): Promise<B
       stream.off('error', onError);
       stream.off('close', onClose);
       if (error) {
-        stream.pause();
+        // Refused: what else arrives is dropped as it comes until the answer has left and the
+        // stream is reset (HTTP/2) or the connection closed (HTTP/1.1). Not paused: a paused
+        // HTTP/2 stream keeps the connection's flow-control window, which would stall every
+        // other stream of its session until the reset.
         chunks.length = 0;
+        dropTheRest(stream);
         reject(error);
         return;
       }
@@ -154,6 +158,11 @@ export function countJsonValues(bytes: Uint8Array): number {
     else if (b === 0x2c || b === 0x7b || b === 0x5b) values++; // , { [
   }
   return values;
+}
+
+function dropTheRest(stream: Readable): void {
+  stream.on('data', () => {});
+  stream.resume();
 }
 
 function overBudget(): ApiError {

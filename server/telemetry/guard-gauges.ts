@@ -23,6 +23,15 @@ export function registerGuardGauges(
     },
   });
   new client.Gauge({
+    name: `${prefix}_bodies_refused_over_budget`,
+    help: 'Request bodies refused since start because the listener budget was full (503)',
+    labelNames: ['listener'] as const,
+    registers: [registry],
+    collect() {
+      for (const l of listeners) this.set({ listener: l.name }, l.budget.refused);
+    },
+  });
+  new client.Gauge({
     name: `${prefix}_connections_open`,
     help: 'Connections open on the listener',
     labelNames: ['listener'] as const,

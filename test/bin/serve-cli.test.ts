@@ -1,15 +1,13 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReadyFile } from '../../protocol/index.js';
 import { eventually } from '../server/mdm/connector-support.js';
 import { TestDevice } from '../server/mdm/test-device.js';
 import { httpsJson } from '../support/agent-client.js';
-import { freshDatabase } from '../support/database.js';
-import { runSmc, runSmcAsync, SMC_BIN } from './run-cli.js';
+import { runSmc, runSmcAsync } from './run-cli.js';
+import { startServe } from './serve-child.js';
 
 function get(url: string, ca: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -21,42 +19,6 @@ function get(url: string, ca: string): Promise<{ status: number; body: string }>
       })
       .on('error', reject);
   });
-}
-
-/** `smc serve` of the built binary on free ports and a fresh database; waits for its ready file. */
-async function startServe(label: string, extra: readonly string[]) {
-  const dir = await mkdtemp(path.join(tmpdir(), `smc-${label}-`));
-  const readyFile = path.join(dir, 'ready.json');
-  const child = spawn(
-    process.execPath,
-    [
-      SMC_BIN,
-      'serve',
-      '--data-dir',
-      path.join(dir, 'data'),
-      '--database-url',
-      await freshDatabase(label),
-      '--agent-port',
-      '0',
-      '--console-port',
-      '0',
-      ...extra,
-      '--ready-file',
-      readyFile,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  let ready: ReadyFile | undefined;
-  for (let i = 0; i < 300 && !ready && child.exitCode === null; i++) {
-    ready = await readFile(readyFile, 'utf8').then(
-      (t) => JSON.parse(t) as ReadyFile,
-      () => undefined,
-    );
-    if (!ready) await new Promise((r) => setTimeout(r, 100));
-  }
-  return { dir, child, ready, stderr: () => stderr };
 }
 
 describe('smc serve (built binary)', () => {
