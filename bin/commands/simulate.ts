@@ -121,7 +121,10 @@ export function registerSimulateCommand(program: Command): void {
     )
     .option('--json <file>', 'write the results as JSON')
     .option('--html <file>', 'write an HTML report')
-    .option('--verify', 'at the end, ask the console API whether every acknowledged log is stored')
+    .option(
+      '--verify',
+      'at the end, ask the console API whether every acknowledged log is stored with the content sent (digests, not counts)',
+    )
     .option('--devices <n>', 'simulated phones checking in to a Mobile Device Connector')
     .option('--mdm-target <url>', "connector's device check-in port, e.g. https://127.0.0.1:9981")
     .option('--mdm-enroll-url <url>', "connector's enrollment port, e.g. https://127.0.0.1:9980")

@@ -197,6 +197,20 @@ export async function flushBatch(
       for (const r of inserted.rows) storedPerAgent.set(r.agent_id, r.n);
     }
     const clashes = await findSeqClashes(client, items, logRows, storedPerAgent);
+    if (clashes.size > 0) {
+      // A replication that clashes stores none of its logs: the agent sends them all again
+      // under new seqs, so none is stored twice. Only this transaction's own rows go (xmin).
+      const clashing = [...clashes.keys()];
+      await step(client, {
+        name: 'smc-undo-clashing-logs',
+        text: 'DELETE FROM logs WHERE agent_id = ANY($1::uuid[]) AND xmin = pg_current_xact_id()::xid',
+        values: [clashing],
+      });
+      for (const id of clashing) {
+        storedPerAgent.delete(id);
+        runs.delete(id);
+      }
+    }
 
     // The hot row: last seen and the ack position. A run advances the ack only when it starts
     // at or below the committed position + 1, so a gap never moves it.
@@ -355,8 +369,9 @@ export async function flushBatch(
       const through = logsThrough.get(id) ?? 0;
       const clash = clashes.get(id);
       stored.set(id, {
-        // A clash: acknowledge only what precedes it; the agent renumbers the rest from the
-        // server's position and sends them again (protocol/README.md "Seqs").
+        // A clash: acknowledge only what precedes it (and nothing this replication brought);
+        // the agent numbers the rest again from the server's position and resends them
+        // (protocol/README.md "Seqs").
         logsThrough: clash === undefined ? through : Math.min(through, clash - 1),
         tasks: tasks.get(id) ?? [],
         logsStored: storedPerAgent.get(id) ?? 0,

@@ -239,6 +239,7 @@ export class ServerRelay {
     try {
       await client.query('BEGIN');
       await client.query('DELETE FROM mdm.relay_outbox WHERE seq <= $1', [answer.ack.logsThrough]);
+      if (answer.resync) await resyncOutbox(client, answer.ack.logsThrough, answer.resync.nextSeq);
       const sentIds = sent.map((r) => r.taskId);
       if (sentIds.length > 0) {
         await client.query(
@@ -264,6 +265,23 @@ export class ServerRelay {
       client.release();
     }
   }
+}
+
+/**
+ * The server holds some of our seqs with other content (this identity's numbering restarted:
+ * a data folder restored from a backup, say): every log still in the outbox moves up to follow
+ * the server's position, and numbering goes on from there. In two steps through negative
+ * values, so no two rows ever share a seq on the way.
+ */
+async function resyncOutbox(client: pg.PoolClient, acked: number, nextSeq: number): Promise<void> {
+  const shift = nextSeq - (acked + 1);
+  if (shift <= 0) return;
+  await client.query(
+    'UPDATE mdm.relay_outbox SET seq = -(seq + $1) WHERE seq IS NOT NULL AND seq > $2',
+    [shift, acked],
+  );
+  await client.query('UPDATE mdm.relay_outbox SET seq = -seq WHERE seq < 0');
+  await client.query('UPDATE mdm.relay_state SET next_seq = next_seq + $1', [shift]);
 }
 
 /**
