@@ -19,6 +19,8 @@ export function request(
     bearer?: string;
     cert?: string;
     key?: string;
+    /** A keep-alive agent saves a TLS handshake per case. @default a new connection */
+    agent?: https.Agent;
   },
 ): Promise<RawAnswer> {
   return new Promise((resolve) => {
@@ -28,7 +30,7 @@ export function request(
       ca: options.ca,
       cert: options.cert,
       key: options.key,
-      agent: false,
+      agent: options.agent ?? false,
       headers: {
         ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
         ...(options.bearer ? { authorization: `Bearer ${options.bearer}` } : {}),
