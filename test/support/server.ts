@@ -29,7 +29,7 @@ export async function enrollmentToken(
   const res = await httpsJson<{ token: string }>(`${server.consoleUrl}/api/enrollment-tokens`, {
     ca: server.caCertPem,
     token: server.adminToken,
-    body: { uses, ttlSeconds, kind },
+    body: { uses, ttlSeconds, ...(kind === 'agent' ? {} : { kind }) },
   });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.token;
