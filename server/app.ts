@@ -15,7 +15,6 @@ import { registerConsoleRoutes } from './console/routes.js';
 import { registerConsoleWeb } from './console/static.js';
 import { EnrollmentService } from './enrollment/enrollment-service.js';
 import type { ConnectionLimits } from './http/connection-hygiene.js';
-import type { FaultSink } from './http/errors.js';
 import { registerHealthRoutes } from './http/health-routes.js';
 import { guardListener, HTTP2_SETTINGS } from './http/listener-guards.js';
 import { installOpenApi } from './http/openapi.js';
@@ -25,12 +24,12 @@ import { type GroupCommitOptions, GroupCommitter } from './ingest/group-commit.j
 import { LoadGovernor } from './ingest/load-governor.js';
 import { OverloadGuard } from './ingest/overload-guard.js';
 import { loadAgentCertificateAuthority } from './pki/index.js';
+import { startServiceFaults } from './service-faults.js';
 import { listenAll, startServiceBase, urlOf } from './service-runtime.js';
 import { DatabaseUnavailableError } from './store/database-errors.js';
-import { DatabaseHealth, type DatabaseHealthOptions } from './store/database-health.js';
+import type { DatabaseHealthOptions } from './store/database-health.js';
 import { migrate } from './store/migrate.js';
 import { applyRetention } from './store/retention.js';
-import { ErrorLog } from './telemetry/error-log.js';
 import { registerGuardGauges } from './telemetry/guard-gauges.js';
 import { ServerTelemetry } from './telemetry/server-telemetry.js';
 
@@ -111,8 +110,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   try {
     const ca = await loadAgentCertificateAuthority(pki);
-    const errorLog = new ErrorLog({ write: options.errorLog ?? log, service: 'smc-server' });
-    cleanups.push(() => errorLog.close());
 
     const telemetry = new ServerTelemetry();
     const policy = new PolicyCache(pool);
@@ -135,27 +132,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     cleanups.push(() => listener.stop());
 
     let committer: GroupCommitter | undefined;
-    const database = new DatabaseHealth(databaseUrl, {
-      ...options.databaseHealth,
-      onChange: (available, status) => {
-        errorLog.notice(available ? 'database available again' : 'database unavailable', {
-          database: status,
-        });
-        // Replications waiting on a database that froze are answered now (503), not when
-        // their query times out.
+    const { errorLog, database, faults } = startServiceFaults({
+      service: 'smc-server',
+      databaseUrl,
+      write: options.errorLog ?? log,
+      ...(options.databaseHealth ? { health: options.databaseHealth } : {}),
+      // Replications waiting on a database that froze are answered now (503), not when
+      // their query times out.
+      onDatabaseChange: (available, status) => {
         if (!available)
           committer?.failCommitting(new DatabaseUnavailableError(status.reason ?? 'unavailable'));
       },
+      cleanups,
     });
-    database.start();
-    cleanups.push(() => database.stop());
-    const faults: FaultSink = {
-      databaseUnavailable: (error) => {
-        database.noteFailure(error);
-        errorLog.expected('database-unavailable', error);
-      },
-      internal: (error, where) => errorLog.unexpected('internal', error, where),
-    };
 
     committer = new GroupCommitter(pool, {
       ...options.groupCommit,

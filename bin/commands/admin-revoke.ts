@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
+import { readAdminCredentials } from '../cli/admin-credentials.js';
 import { consoleRequest } from '../cli/console-client.js';
 import { runAction } from '../cli/run-action.js';
 
@@ -44,20 +43,12 @@ export function registerRevokeCommand(admin: Command): void {
     .option('--json', 'print the revocation as JSON')
     .action((agentId: string, options: RevokeOptions) =>
       runAction(async () => {
-        const pki = path.join(options.dataDir, 'pki');
-        const [token, ca] = await Promise.all([
-          readFile(path.join(pki, 'admin.token'), 'utf8'),
-          readFile(path.join(pki, 'ca.pem'), 'utf8'),
-        ]).catch((error: Error) => {
-          throw new Error(
-            `cannot read the admin token or CA in ${pki} (${error.message}); is --data-dir the server's?`,
-          );
-        });
+        const { token, ca } = await readAdminCredentials(options.dataDir, "the server's");
         const result = await consoleRequest<{ agentId: string; revokedAt: string }>({
           baseUrl: options.consoleUrl,
           path: `/api/agents/${agentId}/revoke`,
           method: 'POST',
-          token: token.trim(),
+          token,
           ca,
           body: options.reason ? { reason: options.reason } : {},
         });

@@ -1,7 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import type { EnrollmentKind, EnrollmentTokenResponse } from '../../protocol/index.js';
+import { readAdminCredentials } from '../cli/admin-credentials.js';
 import { consoleRequest } from '../cli/console-client.js';
 import { durationSecondsFlag, positiveIntegerFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
@@ -96,20 +95,12 @@ function registerTokenCommand(admin: Command, source: TokenSource): void {
     .option('--json', 'print the token as JSON')
     .action((options: TokenOptions & { enrollUrl?: string }) =>
       runAction(async () => {
-        const pki = path.join(options.dataDir, 'pki');
-        const [token, ca] = await Promise.all([
-          readFile(path.join(pki, 'admin.token'), 'utf8'),
-          readFile(path.join(pki, 'ca.pem'), 'utf8'),
-        ]).catch((error: Error) => {
-          throw new Error(
-            `cannot read the admin token or CA in ${pki} (${error.message}); is --data-dir ${source.owner}?`,
-          );
-        });
+        const { token, ca } = await readAdminCredentials(options.dataDir, source.owner);
         const result = await consoleRequest<EnrollmentTokenResponse>({
           baseUrl: (options.enrollUrl ?? options.consoleUrl) as string,
           path: '/api/enrollment-tokens',
           method: 'POST',
-          token: token.trim(),
+          token,
           ca,
           body: {
             uses: options.uses,

@@ -3,16 +3,15 @@ import fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { DEFAULT_MDM_DEVICE_PORT, DEFAULT_MDM_ENROLL_PORT } from '../../protocol/index.js';
 import type { ConnectionLimits } from '../http/connection-hygiene.js';
-import type { FaultSink } from '../http/errors.js';
 import { registerHealthRoutes } from '../http/health-routes.js';
 import { guardListener, HTTP2_SETTINGS } from '../http/listener-guards.js';
 import { TLS_SESSION_TIMEOUT_SECONDS } from '../http/tls-sessions.js';
 import { STRICT_BODY_COERCED_QUERY } from '../http/validation.js';
 import { loadAgentCertificateAuthority } from '../pki/index.js';
+import { startServiceFaults } from '../service-faults.js';
 import { listenAll, startServiceBase, urlOf } from '../service-runtime.js';
-import { DatabaseHealth, type DatabaseHealthOptions } from '../store/database-health.js';
+import type { DatabaseHealthOptions } from '../store/database-health.js';
 import { migrate } from '../store/migrate.js';
-import { ErrorLog } from '../telemetry/error-log.js';
 import { registerGuardGauges } from '../telemetry/guard-gauges.js';
 import { CheckInPolicy } from './check-in-policy.js';
 import { CheckInService } from './check-in-service.js';
@@ -103,24 +102,13 @@ export async function startConnector(options: ConnectorOptions): Promise<Running
     const identity = await loadOrEnrollRelayIdentity(dataDir, options.server);
     if (identity.enrolled) log(`enrolled with the management server as agent ${identity.agentId}`);
 
-    const errorLog = new ErrorLog({ write: options.errorLog ?? log, service: 'smc-mdm' });
-    cleanups.push(() => errorLog.close());
-    const database = new DatabaseHealth(databaseUrl, {
-      ...options.databaseHealth,
-      onChange: (available, status) =>
-        errorLog.notice(available ? 'database available again' : 'database unavailable', {
-          database: status,
-        }),
+    const { errorLog, database, faults } = startServiceFaults({
+      service: 'smc-mdm',
+      databaseUrl,
+      write: options.errorLog ?? log,
+      ...(options.databaseHealth ? { health: options.databaseHealth } : {}),
+      cleanups,
     });
-    database.start();
-    cleanups.push(() => database.stop());
-    const faults: FaultSink = {
-      databaseUnavailable: (error) => {
-        database.noteFailure(error);
-        errorLog.expected('database-unavailable', error);
-      },
-      internal: (error, where) => errorLog.unexpected('internal', error, where),
-    };
 
     const telemetry = new ConnectorTelemetry();
     const schedule = new CheckInPolicy(

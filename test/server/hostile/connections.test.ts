@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import http2 from 'node:http2';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -55,6 +56,17 @@ function closedWithin(socket: net.Socket, waitMs: number): Promise<number | null
   });
 }
 
+/** True if `emitter` emits `event` within `ms`. */
+function happensWithin(emitter: EventEmitter, event: string, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    emitter.once(event, () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 function tlsConnect(port: number, options: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const socket = tls.connect({ host: '127.0.0.1', port, ca: server.caCertPem, ...options }, () =>
@@ -106,14 +118,7 @@ describe('timeouts', () => {
       stream.end(JSON.stringify(agent.body({ logs: 1 })));
     });
     expect(status).toBe(200);
-    const goaway = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 6_000);
-      session.once('goaway', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-    expect(goaway).toBe(true);
+    expect(await happensWithin(session, 'goaway', 6_000)).toBe(true);
     session.destroy();
     // The next replication opens a new session and is answered.
     const again = await agent.replicate(agent.body({ logs: 1 }));
@@ -134,14 +139,7 @@ describe('timeouts', () => {
     });
     stream.on('error', () => {});
     stream.write('{"agent":');
-    const closed = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 6_000);
-      session.once('close', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
-    expect(closed).toBe(true);
+    expect(await happensWithin(session, 'close', 6_000)).toBe(true);
   });
 });
 

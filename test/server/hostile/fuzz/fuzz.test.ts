@@ -193,38 +193,38 @@ async function expectReplicationStored(
 
 const PLACEHOLDER = '00000000-0000-4000-8000-000000000000';
 
+/** `numRuns` runs of AGENTS cases each, sent at once (case i on peer i), so cases share batches. */
+function inBatches<T>(
+  oneCase: fc.Arbitrary<T>,
+  numRuns: number,
+  run: (c: T, i: number) => Promise<void>,
+) {
+  return fc.assert(
+    fc.asyncProperty(fc.array(oneCase, { minLength: AGENTS, maxLength: AGENTS }), async (cases) => {
+      await Promise.all(cases.map((c, i) => run(c, i)));
+    }),
+    { numRuns, ...(seed !== undefined ? { seed } : {}) },
+  );
+}
+
 describe('fuzz: every field of every body, never a 5xx, stored = sent', () => {
   it('replication (2,500 cases, 10 agents at a time)', async () => {
     const oneCase = fc.record({ body: valid.replication(PLACEHOLDER, 1), how: spoiling });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(oneCase, { minLength: AGENTS, maxLength: AGENTS }),
-        async (cases) => {
-          await Promise.all(
-            cases.map(async ({ body, how }, i) => {
-              const agent = agents[i] as TestAgent;
-              const base = nextSeq.get(agent.id) ?? 1;
-              const own = {
-                ...body,
-                agent: { ...body.agent, id: agent.id },
-                logs: body.logs.map((l, k) => ({ ...l, seq: base + k })),
-              };
-              nextSeq.set(agent.id, base + body.logs.length + 1);
-              const { payload, spoiled, sent } = spoil(own, how);
-              const answer = await replicate(agent, payload);
-              expectAnswered('replication', answer, spoiled);
-              if (answer.status === 200 && sent)
-                await expectReplicationStored(
-                  agent.id,
-                  sent,
-                  answer.body as Record<string, unknown>,
-                );
-            }),
-          );
-        },
-      ),
-      { numRuns: 250, ...(seed !== undefined ? { seed } : {}) },
-    );
+    await inBatches(oneCase, 250, async ({ body, how }, i) => {
+      const agent = agents[i] as TestAgent;
+      const base = nextSeq.get(agent.id) ?? 1;
+      const own = {
+        ...body,
+        agent: { ...body.agent, id: agent.id },
+        logs: body.logs.map((l, k) => ({ ...l, seq: base + k })),
+      };
+      nextSeq.set(agent.id, base + body.logs.length + 1);
+      const { payload, spoiled, sent } = spoil(own, how);
+      const answer = await replicate(agent, payload);
+      expectAnswered('replication', answer, spoiled);
+      if (answer.status === 200 && sent)
+        await expectReplicationStored(agent.id, sent, answer.body as Record<string, unknown>);
+    });
   }, 180_000);
 
   it('MDM check-in (1,200 cases, 10 devices at a time)', async () => {
@@ -233,27 +233,22 @@ describe('fuzz: every field of every body, never a 5xx, stored = sent', () => {
       ios: valid.checkIn(PLACEHOLDER, 'ios'),
       how: spoiling,
     });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(oneCase, { minLength: AGENTS, maxLength: AGENTS }),
-        async (cases) => {
-          await Promise.all(
-            cases.map(async ({ android, ios, how }, i) => {
-              const device = devices[i] as TestDevice;
-              const body = device.platform === 'ios' ? ios : android;
-              const own = { ...body, device: { ...body.device, id: device.id } };
-              const { payload, spoiled, sent } = spoil(own, how);
-              const answer = await request(`${connector.deviceUrl}/mdm/v1/check-in`, {
-                ca: connector.caCertPem,
-                cert: device.cert,
-                key: device.key,
-                body: payload,
-                agent: keepAlive(device.id),
-              });
-              expectAnswered('check-in', answer, spoiled);
-              if (answer.status !== 200 || !sent) return;
-              const { rows } = await connector.pool.query(
-                `SELECT d.platform = j->'device'->>'platform' AND d.os_version = j->'device'->>'osVersion'
+    await inBatches(oneCase, 120, async ({ android, ios, how }, i) => {
+      const device = devices[i] as TestDevice;
+      const body = device.platform === 'ios' ? ios : android;
+      const own = { ...body, device: { ...body.device, id: device.id } };
+      const { payload, spoiled, sent } = spoil(own, how);
+      const answer = await request(`${connector.deviceUrl}/mdm/v1/check-in`, {
+        ca: connector.caCertPem,
+        cert: device.cert,
+        key: device.key,
+        body: payload,
+        agent: keepAlive(device.id),
+      });
+      expectAnswered('check-in', answer, spoiled);
+      if (answer.status !== 200 || !sent) return;
+      const { rows } = await connector.pool.query(
+        `SELECT d.platform = j->'device'->>'platform' AND d.os_version = j->'device'->>'osVersion'
                           AND d.model = j->'device'->>'model'
                           AND d.battery_level::numeric = (j->'status'->'battery'->>'level')::numeric
                           AND d.charging = (j->'status'->'battery'->>'charging')::boolean
@@ -261,15 +256,10 @@ describe('fuzz: every field of every body, never a 5xx, stored = sent', () => {
                           AND d.app_list_hash = j->'status'->>'appListHash'
                           AND d.location IS NOT DISTINCT FROM (j->'status'->'location')::jsonb AS same
                  FROM mdm.devices d, (SELECT $2::json AS j) sent WHERE d.id = $1`,
-                [device.id, sent],
-              );
-              expect(rows[0]).toEqual({ same: true });
-            }),
-          );
-        },
-      ),
-      { numRuns: 120, ...(seed !== undefined ? { seed } : {}) },
-    );
+        [device.id, sent],
+      );
+      expect(rows[0]).toEqual({ same: true });
+    });
   }, 180_000);
 
   it('enrollment, server and MDM (500 cases)', async () => {
@@ -279,47 +269,37 @@ describe('fuzz: every field of every body, never a 5xx, stored = sent', () => {
       mdm: fc.boolean(),
       how: spoiling,
     });
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(oneCase, { minLength: AGENTS, maxLength: AGENTS }),
-        async (cases) => {
-          await Promise.all(
-            cases.map(async ({ csr, device, mdm, how }) => {
-              const csrPem = csrs[csr % csrs.length] as string;
-              const body = mdm
-                ? { token: deviceToken, csr: csrPem, device }
-                : { token: serverToken, csr: csrPem };
-              const { payload, spoiled, sent } = spoil(body, how);
-              const answer = await request(
-                mdm ? `${connector.enrollUrl}/mdm/v1/enroll` : `${server.agentUrl}/v1/enroll`,
-                {
-                  ca: mdm ? connector.caCertPem : server.caCertPem,
-                  body: payload,
-                },
-              );
-              expectAnswered(mdm ? 'mdm-enroll' : 'enroll', answer, spoiled);
-              if (answer.status !== 200 || !sent) return;
-              if (mdm) {
-                const { rows } = await connector.pool.query(
-                  `SELECT d.platform = j->'device'->>'platform' AND d.os_version = j->'device'->>'osVersion'
+    await inBatches(oneCase, 50, async ({ csr, device, mdm, how }) => {
+      const csrPem = csrs[csr % csrs.length] as string;
+      const body = mdm
+        ? { token: deviceToken, csr: csrPem, device }
+        : { token: serverToken, csr: csrPem };
+      const { payload, spoiled, sent } = spoil(body, how);
+      const answer = await request(
+        mdm ? `${connector.enrollUrl}/mdm/v1/enroll` : `${server.agentUrl}/v1/enroll`,
+        {
+          ca: mdm ? connector.caCertPem : server.caCertPem,
+          body: payload,
+        },
+      );
+      expectAnswered(mdm ? 'mdm-enroll' : 'enroll', answer, spoiled);
+      if (answer.status !== 200 || !sent) return;
+      if (mdm) {
+        const { rows } = await connector.pool.query(
+          `SELECT d.platform = j->'device'->>'platform' AND d.os_version = j->'device'->>'osVersion'
                             AND d.model = j->'device'->>'model' AS same
                    FROM mdm.devices d, (SELECT $2::json AS j) sent WHERE d.id = $1`,
-                  [(answer.body as { deviceId: string }).deviceId, sent],
-                );
-                expect(rows[0]).toEqual({ same: true });
-              } else {
-                const { rows } = await server.pool.query(
-                  'SELECT kind FROM enrolled_agents WHERE agent_id = $1',
-                  [(answer.body as { agentId: string }).agentId],
-                );
-                expect(rows[0]).toEqual({ kind: 'agent' });
-              }
-            }),
-          );
-        },
-      ),
-      { numRuns: 50, ...(seed !== undefined ? { seed } : {}) },
-    );
+          [(answer.body as { deviceId: string }).deviceId, sent],
+        );
+        expect(rows[0]).toEqual({ same: true });
+      } else {
+        const { rows } = await server.pool.query(
+          'SELECT kind FROM enrolled_agents WHERE agent_id = $1',
+          [(answer.body as { agentId: string }).agentId],
+        );
+        expect(rows[0]).toEqual({ kind: 'agent' });
+      }
+    });
   }, 180_000);
 
   it('console bodies and query strings (1,200 cases)', async () => {
