@@ -47,3 +47,8 @@ export async function writeReadyFile(file: string, content: object): Promise<voi
   await writeFile(`${target}.tmp`, JSON.stringify(content, null, 2));
   await rename(`${target}.tmp`, target);
 }
+
+/** A structured (JSON) log line to stderr as it is, so log tools can read it. */
+export function jsonLine(line: string): void {
+  process.stderr.write(`${line}\n`);
+}

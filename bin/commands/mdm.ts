@@ -10,7 +10,7 @@ import { DEFAULT_CHECK_IN_BUDGET_PER_SECOND } from '../../server/mdm/check-in-po
 import { consoleRequest } from '../cli/console-client.js';
 import { durationSecondsFlag, portFlag, positiveNumberFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
-import { gracefulShutdown, writeReadyFile } from '../cli/service-lifecycle.js';
+import { gracefulShutdown, jsonLine, writeReadyFile } from '../cli/service-lifecycle.js';
 import { UsageError } from '../cli/usage-error.js';
 
 interface MdmOptions {
@@ -125,6 +125,7 @@ export function registerMdmCommand(program: Command): void {
           checkInIntervalSeconds: options.checkInInterval,
           checkInBudgetPerSecond: options.checkInBudget,
           log,
+          errorLog: jsonLine,
         });
         // Handlers first, ready file second (same reason as `smc serve`).
         const stopped = gracefulShutdown(

@@ -10,7 +10,7 @@ import {
 import { startEmbeddedConnector } from '../cli/embedded-connector.js';
 import { durationSecondsFlag, portFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
-import { gracefulShutdown, writeReadyFile } from '../cli/service-lifecycle.js';
+import { gracefulShutdown, jsonLine, writeReadyFile } from '../cli/service-lifecycle.js';
 
 interface ServeOptions {
   dataDir: string;
@@ -102,6 +102,8 @@ export function registerServeCommand(program: Command): void {
             ? path.resolve(options.rehearsalReports)
             : undefined,
           log,
+          // Error lines are JSON (pino) as they are, so log tools can read them.
+          errorLog: jsonLine,
         });
         const connector = options.withMdm
           ? await startEmbeddedConnector({
