@@ -48,6 +48,11 @@ export function createPool(url: string, max = 8, timeouts: Partial<PoolTimeouts>
   });
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
+  // Nor one that is checked out: pg-pool takes its own listener off while a client is lent,
+  // and a server that terminates the connection between two statements of a transaction
+  // (57P01 on shutdown) makes the client emit 'error' with no query to fail. The statement
+  // that comes next fails on its own; the event must not be an uncaught exception.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

@@ -34,6 +34,21 @@ describe('migrations', () => {
   });
 });
 
+describe('pool', () => {
+  it('survives the server terminating a connection it lent out between two statements', async () => {
+    const client = await pool.connect();
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    // 57P01 arrives while no query runs on the lent client: an 'error' event, uncaught unless
+    // the pool listens for it (it would end the process).
+    await pool.query('SELECT pg_terminate_backend($1)', [rows[0]?.pid]);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    client.release(true);
+    expect((await pool.query('SELECT 1 AS ok')).rows[0]).toEqual({ ok: 1 });
+  });
+});
+
 describe('retention', () => {
   it('deletes only logs past their type retention, in batches', async () => {
     const agent = '00000000-0000-4000-8000-000000000001';
