@@ -4,7 +4,6 @@ import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { makeFolder } from './make-folder.js';
 import { type LoadedPki, loadOrCreatePki } from './pki/index.js';
-import { startEmbeddedPostgres } from './store/embedded-postgres.js';
 import { createPool } from './store/pool.js';
 
 /**
@@ -66,6 +65,9 @@ export async function startServiceBase(options: ServiceBaseOptions): Promise<Ser
   try {
     let databaseUrl = options.databaseUrl;
     if (!databaseUrl) {
+      // Loaded only when used: deployed hosts run the distribution's PostgreSQL and install
+      // smc-kit without optional dependencies, so the embedded binaries are not there.
+      const { startEmbeddedPostgres } = await import('./store/embedded-postgres.js');
       log(`starting embedded PostgreSQL in ${path.join(dataDir, 'pg')}`);
       const embedded = await startEmbeddedPostgres({
         dataDir: path.join(dataDir, 'pg'),

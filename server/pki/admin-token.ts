@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ADMIN_TOKEN_MIN_LENGTH } from './layout.js';
 import { PkiError } from './pki-error.js';
 import { readIfPresent, SECRET_FILE_MODE, writeFileAtomically } from './pki-files.js';
 import type { PkiFiles } from './pki-material.js';
@@ -8,7 +9,7 @@ export function createAdminToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-const ADMIN_TOKEN = /^[A-Za-z0-9_-]{43,512}$/;
+const ADMIN_TOKEN = new RegExp(`^[A-Za-z0-9_-]{${ADMIN_TOKEN_MIN_LENGTH},512}$`);
 
 /**
  * The token stored in admin.token, tolerating the newline an editor adds; null when the
@@ -31,7 +32,7 @@ export async function loadOrCreateAdminToken(files: PkiFiles): Promise<string> {
   if (token === null) {
     throw new PkiError(
       'PKI_CORRUPT',
-      `${files.adminTokenFile} does not hold a valid admin token (at least 43 URL-safe characters). ` +
+      `${files.adminTokenFile} does not hold a valid admin token (at least ${ADMIN_TOKEN_MIN_LENGTH} URL-safe characters). ` +
         'Delete it to have a new token generated at the next start.',
     );
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createAdminToken } from './admin-token.js';
 import { createAgentCa, defaultCaCommonName } from './ca-certificate.js';
 import { loadIssuingCa } from './issuing-ca.js';
+import { PKI_FILE_NAMES } from './layout.js';
 import type { LoadedPki } from './load-or-create-pki.js';
 import { PkiError } from './pki-error.js';
 import {
@@ -70,7 +71,11 @@ async function renameIntoPlace(stagingDir: string, pkiDir: string): Promise<bool
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
     const entries = await readdir(pkiDir);
-    if (entries.includes('ca.pem') || entries.includes('ca.key')) return false;
+    if (
+      entries.includes(PKI_FILE_NAMES.caCertificate) ||
+      entries.includes(PKI_FILE_NAMES.caPrivateKey)
+    )
+      return false;
     throw new PkiError(
       'PKI_CORRUPT',
       `${pkiDir} exists and is not empty but holds no agent CA (found: ${entries.join(', ')}). ` +

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { PKI_DIR_NAME, PKI_FILE_NAMES } from './layout.js';
 import { PkiError } from './pki-error.js';
 import type { PkiFiles } from './pki-material.js';
 import type { ServerKeyPair } from './server-certificate.js';
@@ -13,16 +14,16 @@ export const PKI_DIR_MODE = 0o700;
 
 export function pkiFilesIn(pkiDir: string): PkiFiles {
   return {
-    caFile: join(pkiDir, 'ca.pem'),
-    caKeyFile: join(pkiDir, 'ca.key'),
-    serverCertFile: join(pkiDir, 'server.pem'),
-    serverKeyFile: join(pkiDir, 'server.key'),
-    adminTokenFile: join(pkiDir, 'admin.token'),
+    caFile: join(pkiDir, PKI_FILE_NAMES.caCertificate),
+    caKeyFile: join(pkiDir, PKI_FILE_NAMES.caPrivateKey),
+    serverCertFile: join(pkiDir, PKI_FILE_NAMES.serviceCertificate),
+    serverKeyFile: join(pkiDir, PKI_FILE_NAMES.serviceKey),
+    adminTokenFile: join(pkiDir, PKI_FILE_NAMES.adminToken),
   };
 }
 
 export function pkiDirOf(dataDir: string): string {
-  return resolve(dataDir, 'pki');
+  return resolve(dataDir, PKI_DIR_NAME);
 }
 
 /** The file's text, or null when it does not exist; other read failures are PKI_CORRUPT. */

@@ -1,7 +1,10 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnrollResponse } from '../../../protocol/index.js';
+import { isAgentId } from '../../pki/agent-id.js';
 import { generateP256KeyPair } from '../../pki/key-pair.js';
+import { RELAY_DIR_NAME, RELAY_FILE_NAMES } from '../../pki/layout.js';
 import { readIfPresent, SECRET_FILE_MODE, writeFileAtomically } from '../../pki/pki-files.js';
 import { P256_SIGNING_ALGORITHM, pkiCrypto } from '../../pki/web-crypto.js';
 import { Pkcs10CertificateRequestGenerator } from '../../pki/x509.js';
@@ -26,16 +29,20 @@ export interface RelayEnrollment {
 
 /**
  * First start: a key pair and CSR, enrolled with the server's token like any agent. Later starts
- * reuse the stored identity, so the server keeps one computer for this connector.
+ * reuse the stored identity, so the server keeps one computer for this connector. A deployment
+ * may instead place a certificate the agent CA issued (and its key) in the relay folder: the
+ * connector then needs no token, and its agent id is the certificate's subject CN.
  */
 export async function loadOrEnrollRelayIdentity(
   dataDir: string,
   enrollment: RelayEnrollment,
 ): Promise<RelayIdentity & { readonly enrolled: boolean }> {
-  const dir = path.join(dataDir, 'relay');
-  const file = path.join(dir, 'identity.json');
+  const dir = path.join(dataDir, RELAY_DIR_NAME);
+  const file = path.join(dir, RELAY_FILE_NAMES.identity);
   const stored = await readIfPresent(file);
   if (stored !== null) return { ...parseIdentity(file, stored), enrolled: false };
+  const provisioned = await readProvisionedIdentity(dir, enrollment.serverCaPem);
+  if (provisioned !== null) return { ...provisioned, enrolled: false };
 
   const { keys, privateKeyPem } = await generateP256KeyPair();
   const csr = await Pkcs10CertificateRequestGenerator.create(
@@ -70,6 +77,42 @@ export async function loadOrEnrollRelayIdentity(
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFileAtomically(file, JSON.stringify(identity, null, 2), SECRET_FILE_MODE);
   return { ...identity, enrolled: true };
+}
+
+async function readProvisionedIdentity(
+  dir: string,
+  serverCaPem: string,
+): Promise<RelayIdentity | null> {
+  const certFile = path.join(dir, RELAY_FILE_NAMES.provisionedCertificate);
+  const keyFile = path.join(dir, RELAY_FILE_NAMES.provisionedKey);
+  const [certPem, keyPem] = await Promise.all([readIfPresent(certFile), readIfPresent(keyFile)]);
+  if (certPem === null && keyPem === null) return null;
+  if (certPem === null || keyPem === null) {
+    throw new Error(
+      `${certPem === null ? certFile : keyFile} is missing: a provisioned relay identity needs both ${RELAY_FILE_NAMES.provisionedCertificate} and ${RELAY_FILE_NAMES.provisionedKey}`,
+    );
+  }
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(certPem);
+  } catch (error) {
+    throw new Error(`${certFile} is not a PEM certificate`, { cause: error });
+  }
+  // node:crypto prints the subject one attribute per line: "CN=<uuid>".
+  const commonNames = certificate.subject
+    .split('\n')
+    .filter((line) => line.startsWith('CN='))
+    .map((line) => line.slice(3));
+  const agentId = commonNames.length === 1 ? commonNames[0] : undefined;
+  if (!isAgentId(agentId)) {
+    throw new Error(
+      `${certFile}: its subject CN must be the connector's agent id (a lower-case UUID)`,
+    );
+  }
+  if (!certificate.checkIssued(new X509Certificate(serverCaPem))) {
+    throw new Error(`${certFile} was not issued by the server's agent CA (--server-ca)`);
+  }
+  return { agentId, certPem, keyPem, serverCaPem };
 }
 
 function parseIdentity(file: string, text: string): RelayIdentity {
