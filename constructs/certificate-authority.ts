@@ -7,11 +7,16 @@ import { Construct } from 'constructs';
 import type { Platform, SecretHandle } from '../provider/platform.js';
 import { PropsError } from '../provider/props-error.js';
 import { ensureProvider } from '../provider/terraform-providers.js';
+import { PKI_ECDSA_CURVE } from '../server/pki/layout.js';
 
 export interface AgentCertificateAuthorityProps {
   readonly platform: Platform;
   /** Subject organisation of every certificate. @default 'smc-kit' */
   readonly organization?: string;
+  /** Subject CN of the CA. @default `${organization} agent CA` */
+  readonly commonName?: string;
+  /** Prefix of the CA's secret names (`<prefix>-certificate`, `<prefix>-private-key`). @default 'ca' */
+  readonly secretPrefix?: string;
   /** CA lifetime in days. @default 3650 */
   readonly caValidityDays?: number;
   /** Server and MDM certificate lifetime in days; renewed by terraform 30 days before expiry. @default 397 */
@@ -24,12 +29,25 @@ export interface IssuedCertificate {
   readonly privateKey: SecretHandle;
 }
 
+export interface CertificateRequest {
+  /** Subject CN. @default the first DNS name */
+  readonly commonName?: string;
+  /** DNS names the certificate covers. @default [] */
+  readonly dnsNames?: readonly string[];
+  /** IP addresses it covers (literals or references). @default [] */
+  readonly ipAddresses?: readonly string[];
+  /** What the certificate authenticates: a TLS server, or a TLS client (an agent). @default 'server' */
+  readonly usage?: 'server' | 'client';
+}
+
 const HOURS_PER_DAY = 24;
 
 /**
- * The deployment's CA (tls provider; keys live in Terraform state, marked sensitive, and in the
+ * A deployment CA (tls provider; keys live in Terraform state, marked sensitive, and in the
  * platform's secret store). The server needs the CA key to sign agents' enrollment requests;
- * every component's certificate is signed by it, as in the guide's architecture chapter.
+ * every component's certificate is signed by it, as in the guide's architecture chapter. Keys
+ * are ECDSA on the curve the server's PKI signs with (server/pki/layout.ts), so the server
+ * can load the CA it is given instead of refusing it at start.
  */
 export class AgentCertificateAuthority extends Construct {
   /** The CA certificate: public, given to agents and browsers. */
@@ -45,6 +63,14 @@ export class AgentCertificateAuthority extends Construct {
     super(scope, id);
     this.platform = props.platform;
     this.organization = props.organization ?? 'smc-kit';
+    const prefix = props.secretPrefix ?? 'ca';
+    if (!/^[a-z][a-z0-9-]{0,40}$/.test(prefix)) {
+      throw new PropsError(
+        'certificateAuthority.secretPrefix',
+        'must be lower-case letters, digits and hyphens',
+        prefix,
+      );
+    }
     const caDays = positiveInteger(
       'certificateAuthority.caValidityDays',
       props.caValidityDays ?? 3650,
@@ -58,52 +84,60 @@ export class AgentCertificateAuthority extends Construct {
     this.validityHours = days * HOURS_PER_DAY;
     ensureProvider(this, 'tls', (stack) => new TlsProvider(stack, 'tls'));
 
-    const key = new PrivateKey(this, 'CaKey', { algorithm: 'ECDSA', ecdsaCurve: 'P384' });
+    const key = new PrivateKey(this, 'CaKey', { algorithm: 'ECDSA', ecdsaCurve: PKI_ECDSA_CURVE });
     const cert = new SelfSignedCert(this, 'CaCert', {
       privateKeyPem: key.privateKeyPem,
-      subject: [{ commonName: `${this.organization} agent CA`, organization: this.organization }],
+      subject: [
+        {
+          commonName: props.commonName ?? `${this.organization} agent CA`,
+          organization: this.organization,
+        },
+      ],
       isCaCertificate: true,
+      setSubjectKeyId: true,
       validityPeriodHours: caDays * HOURS_PER_DAY,
       allowedUses: ['cert_signing', 'crl_signing', 'digital_signature'],
     });
     this.caKeyPem = key.privateKeyPem;
     this.caCertificatePem = cert.certPem;
     this.caCertificate = this.platform.secret(this, 'CaCertSecret', {
-      name: 'ca-certificate',
+      name: `${prefix}-certificate`,
       value: cert.certPem,
       contentType: 'application/x-pem-file',
     });
     this.caPrivateKey = this.platform.secret(this, 'CaKeySecret', {
-      name: 'ca-private-key',
+      name: `${prefix}-private-key`,
       value: key.privateKeyPem,
       contentType: 'application/x-pem-file',
     });
   }
 
-  /** A TLS server certificate covering `dnsNames` (the first is the subject CN). */
-  issue(
-    id: string,
-    secretName: string,
-    dnsNames: readonly string[],
-    ipAddresses: readonly string[] = [],
-  ): IssuedCertificate {
-    if (dnsNames.length === 0)
-      throw new PropsError(`${id}.dnsNames`, 'must list at least one name');
+  /** A certificate signed by this CA; `secretName` prefixes its two secrets. */
+  issue(id: string, secretName: string, request: CertificateRequest): IssuedCertificate {
+    const dnsNames = request.dnsNames ?? [];
+    const ipAddresses = request.ipAddresses ?? [];
+    const commonName = request.commonName ?? dnsNames[0];
+    if (!commonName) {
+      throw new PropsError(`${id}.commonName`, 'must be given when there are no DNS names');
+    }
     const scope = new Construct(this, id);
-    const key = new PrivateKey(scope, 'Key', { algorithm: 'ECDSA', ecdsaCurve: 'P256' });
-    const request = new CertRequest(scope, 'Request', {
+    const key = new PrivateKey(scope, 'Key', { algorithm: 'ECDSA', ecdsaCurve: PKI_ECDSA_CURVE });
+    const certRequest = new CertRequest(scope, 'Request', {
       privateKeyPem: key.privateKeyPem,
-      subject: [{ commonName: dnsNames[0], organization: this.organization }],
-      dnsNames: [...dnsNames],
+      subject: [{ commonName, organization: this.organization }],
+      ...(dnsNames.length > 0 ? { dnsNames: [...dnsNames] } : {}),
       ...(ipAddresses.length > 0 ? { ipAddresses: [...ipAddresses] } : {}),
     });
     const cert = new LocallySignedCert(scope, 'Cert', {
-      certRequestPem: request.certRequestPem,
+      certRequestPem: certRequest.certRequestPem,
       caPrivateKeyPem: this.caKeyPem,
       caCertPem: this.caCertificatePem,
       validityPeriodHours: this.validityHours,
       earlyRenewalHours: 30 * HOURS_PER_DAY,
-      allowedUses: ['digital_signature', 'key_encipherment', 'server_auth'],
+      allowedUses: [
+        'digital_signature',
+        request.usage === 'client' ? 'client_auth' : 'server_auth',
+      ],
     });
     return {
       certificate: this.platform.secret(scope, 'CertSecret', {

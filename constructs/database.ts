@@ -4,22 +4,37 @@ import type { MachineHandle, Platform, SecretFile, SecretHandle } from '../provi
 import { PropsError } from '../provider/props-error.js';
 import { generatedPassword } from '../provider/secrets.js';
 import { AZURE_POSTGRES_SKUS, type DatabasePlacement, type SizingPlan } from '../sizing/index.js';
+import type { AgentCertificateAuthority } from './certificate-authority.js';
 import {
   POSTGRES_PASSWORD_FILE,
+  POSTGRES_SECRET_TLS_DIR,
   REPLICATION_PASSWORD_FILE,
   selfHostedPostgresCloudConfig,
 } from './cloud-init/postgres.js';
-import { planMachine } from './plan-machines.js';
+import { planMachine, SERVER_HOSTNAME_PREFIX } from './plan-machines.js';
 import { managedSettings, selfHostedSettings } from './postgres-tuning.js';
+
+/**
+ * Azure Database for PostgreSQL presents a certificate from a public root (DigiCert Global
+ * Root G2 / Microsoft RSA Root 2017), which the system bundle of the VMs' image holds.
+ */
+const AZURE_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 export interface DatabaseProps {
   readonly platform: Platform;
   readonly plan: SizingPlan;
+  /** Issues the self-hosted database's TLS certificate, which clients verify (`verify-full`). */
+  readonly certificateAuthority: AgentCertificateAuthority;
   /** Networks allowed to log in to a self-hosted database (the server's and MDM's). */
   readonly clientCidrs: readonly string[];
   /** Networks of the database hosts themselves (the standby's replication connection). @default [] */
   readonly databaseCidrs?: readonly string[];
-  /** PostgreSQL major version. @default '16' */
+  /**
+   * PostgreSQL major version. On hosts, `postgresql-<version>` must be in their apt sources
+   * (the distribution's, or a repository such as apt.postgresql.org that you add).
+   * @default on hosts the distribution's (15 on Debian 12, 17 on Debian 13, 14 on Ubuntu 22.04,
+   * 16 on Ubuntu 24.04); '16' for Azure Flexible Server
+   */
   readonly version?: string;
   /** Days of backups kept (Azure allows 7 to 35). @default 14 */
   readonly backupRetentionDays?: number;
@@ -42,13 +57,18 @@ export class Database extends Construct {
   readonly user: string;
   readonly databaseName: string;
   readonly password: SecretHandle;
-  /** Host name or address clients connect to; `null` for `server-host` (the server's own address). */
-  readonly host: string | null;
+  /**
+   * The name clients connect to: the Flexible Server's FQDN, the first database host's FQDN,
+   * or for `server-host` the server's (it connects over 127.0.0.1, the MDM connector by name).
+   */
+  readonly host: string;
   /** For `server-host`: what the server host must also run. */
   readonly serverHostCloudConfig: CloudConfig | null;
   readonly serverHostSecretFiles: readonly SecretFile[];
   readonly machines: readonly MachineHandle[];
   private readonly platform: Platform;
+  /** The CA bundle clients verify with when it is not the deployment CA (managed only). */
+  private readonly caFileOnClients: string | null;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -64,8 +84,8 @@ export class Database extends Construct {
       );
     }
     this.user = this.databaseName;
-    const version = props.version ?? '16';
-    if (!['13', '14', '15', '16', '17'].includes(version)) {
+    const version = props.version ?? null;
+    if (version !== null && !['13', '14', '15', '16', '17'].includes(version)) {
       throw new PropsError(
         'database.version',
         'must be a PostgreSQL major version from 13 to 17',
@@ -124,7 +144,7 @@ export class Database extends Construct {
         skuName,
         storageGiB: choice.storageGiB,
         highAvailability: plan.placement.highAvailability,
-        version,
+        version: version ?? '16',
         backupRetentionDays: retention,
         geoRedundantBackup: props.geoRedundantBackup ?? true,
         administratorLogin: this.user,
@@ -133,6 +153,7 @@ export class Database extends Construct {
         settings: managedSettings(),
       });
       this.host = endpoint.host;
+      this.caFileOnClients = AZURE_CA_BUNDLE;
       this.serverHostCloudConfig = null;
       this.serverHostSecretFiles = [];
       this.machines = [];
@@ -146,9 +167,26 @@ export class Database extends Construct {
       backupRetentionDays: retention,
     };
     const passwordFile: SecretFile = { path: POSTGRES_PASSWORD_FILE, secret: this.password };
+    // Clients check the database's certificate against the deployment CA and its name.
+    this.caFileOnClients = null;
+    const tlsFiles = (names: readonly string[]): SecretFile[] => {
+      const issued = props.certificateAuthority.issue('TlsCertificate', 'database', {
+        dnsNames: [...names, 'localhost'],
+        ipAddresses: ['127.0.0.1'],
+      });
+      return [
+        { path: `${POSTGRES_SECRET_TLS_DIR}/server.crt`, secret: issued.certificate },
+        { path: `${POSTGRES_SECRET_TLS_DIR}/server.key`, secret: issued.privateKey },
+        {
+          path: `${POSTGRES_SECRET_TLS_DIR}/ca.pem`,
+          secret: props.certificateAuthority.caCertificate,
+        },
+      ];
+    };
 
     if (this.placement === 'server-host') {
       const server = planMachine(plan, 'server');
+      this.host = `${SERVER_HOSTNAME_PREFIX}1.${platform.dnsZone}`;
       this.serverHostCloudConfig = selfHostedPostgresCloudConfig({
         ...common,
         // The guide's same-box figure covers both; PostgreSQL gets half of the memory.
@@ -156,8 +194,7 @@ export class Database extends Construct {
         listenAddresses: props.clientCidrs.length > 0 ? '*' : 'localhost',
         clientCidrs: props.clientCidrs,
       });
-      this.serverHostSecretFiles = [passwordFile];
-      this.host = null;
+      this.serverHostSecretFiles = [passwordFile, ...tlsFiles([this.host])];
       this.machines = [];
       return;
     }
@@ -176,19 +213,22 @@ export class Database extends Construct {
             contentType: 'text/plain',
           })
         : null;
+    const hostnames = Array.from({ length: machine.count }, (_, i) => `smc-db-${i + 1}`);
+    const fqdns = hostnames.map((h) => `${h}.${platform.dnsZone}`);
+    // One certificate for the pair: a failover keeps the names clients verify against.
+    const tls = tlsFiles(fqdns);
     const machines: MachineHandle[] = [];
     for (let index = 1; index <= machine.count; index++) {
-      const primary = machines[0];
       const replication = replicationSecret
         ? index === 1
           ? { role: 'primary' as const, standbyCidrs: props.databaseCidrs ?? [] }
-          : { role: 'standby' as const, primaryAddress: primary?.privateAddress ?? '' }
+          : { role: 'standby' as const, primaryHost: fqdns[0] ?? '' }
         : undefined;
       machines.push(
         platform.machine(this, `Host-${index}`, {
           role: 'database',
           index,
-          hostname: `smc-db-${index}`,
+          hostname: hostnames[index - 1] ?? '',
           zone: 'database',
           shape: machine,
           ...(machine.count > 1 ? { availabilityZone: String(index) as '1' | '2' } : {}),
@@ -203,6 +243,7 @@ export class Database extends Construct {
           ),
           secretFiles: [
             passwordFile,
+            ...tls,
             ...(replicationSecret
               ? [{ path: REPLICATION_PASSWORD_FILE, secret: replicationSecret }]
               : []),
@@ -211,22 +252,26 @@ export class Database extends Construct {
       );
     }
     this.machines = machines;
-    this.host = machines[0]?.privateAddress ?? null;
+    this.host = machines[0]?.fqdn ?? '';
     this.serverHostCloudConfig = null;
     this.serverHostSecretFiles = [];
   }
 
   /**
    * A secret environment file line (`DATABASE_URL=...`) for a client connecting to `host`
-   * (the server-host placement passes the server's own address). TLS is required.
+   * (the server beside its database passes 127.0.0.1). The connection is TLS with the
+   * server's certificate verified (`verify-full`): against the deployment CA, which the client
+   * keeps at `deploymentCaFile`, or for Azure's Flexible Server against the system CA bundle.
    */
   connectionEnvironment(
     scope: Construct,
     id: string,
     secretName: string,
-    host: string,
+    options: { readonly host?: string; readonly deploymentCaFile: string },
   ): SecretHandle {
-    const url = `postgres://${this.user}:${this.password.value}@${host}:5432/${this.databaseName}?sslmode=require`;
+    const host = options.host ?? this.host;
+    const rootCert = this.caFileOnClients ?? options.deploymentCaFile;
+    const url = `postgres://${this.user}:${this.password.value}@${host}:5432/${this.databaseName}?sslmode=verify-full&sslrootcert=${rootCert}`;
     return this.platform.secret(scope, id, {
       name: secretName,
       value: `DATABASE_URL=${url}`,

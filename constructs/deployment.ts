@@ -3,34 +3,42 @@ import { Construct } from 'constructs';
 import type { Platform, Zone } from '../provider/platform.js';
 import { PropsError } from '../provider/props-error.js';
 import { planDeployment, type SizingInput, type SizingPlan } from '../sizing/index.js';
-import { type ArtifactProps, resolveArtifact } from './artifact.js';
+import type { ArtifactProps } from './artifact.js';
+import { resolveArtifact } from './artifact.js';
 import { TaggingAspect, validateTags } from './aspects/tagging.js';
 import { AgentCertificateAuthority } from './certificate-authority.js';
+import { PRIVATE_RANGES, validateCidrs } from './cidrs.js';
 import { Database, type DatabaseProps } from './database.js';
 import { HttpProxy, type ProxyFlavor } from './http-proxy.js';
 import { AGENT_PORT, ManagementServer } from './management-server.js';
 import { MobileDeviceConnector } from './mobile-device-connector.js';
 import { Network } from './network.js';
+import { type OfficeProps, type ResolvedOffice, resolveOffices } from './offices.js';
 
 export interface SmcDeploymentProps extends ArtifactProps {
   readonly platform: Platform;
   /** A plan from `planDeployment`. Give this or `sizing`. */
   readonly plan?: SizingPlan;
-  /** Plan inputs (clients, offices, ...); the platform is taken from `platform`. Give this or `plan`. */
+  /** Plan inputs (clients, officeClients, ...); the platform is taken from `platform`. Give this or `plan`. */
   readonly sizing?: Omit<SizingInput, 'platform'>;
-  /** Networks the agents connect from. @default RFC 1918 ranges */
+  /** Networks the agents at the main site connect from (straight to the server). @default RFC 1918 ranges */
   readonly agentCidrs?: readonly string[];
   /** Networks administrators connect from; never the whole internet. @default RFC 1918 ranges */
   readonly adminCidrs?: readonly string[];
   /** Networks mobile devices connect from. @default agentCidrs */
   readonly deviceCidrs?: readonly string[];
+  /**
+   * The plan's branch offices as sites, in plan order (head-counts come from the plan's
+   * `officeClients`). @default each office named `office-<n>`, its agents in agentCidrs
+   */
+  readonly offices?: readonly OfficeProps[];
   readonly proxy?: {
     /** @default 'apache' */
     readonly flavor?: ProxyFlavor;
-    /** @default the plan's count */
-    readonly count?: number;
     /** @default [] */
     readonly updateHosts?: readonly string[];
+    /** Disk cache of each proxy in GiB. @default half its disk */
+    readonly cacheGiB?: number;
   };
   readonly database?: Pick<
     DatabaseProps,
@@ -42,8 +50,8 @@ export interface SmcDeploymentProps extends ArtifactProps {
 
 /**
  * The whole deployment from a sizing plan: network and rules, CA, database, server (or HA
- * pair behind a load balancer), office proxies and the MDM connector, with outputs for what
- * agents and admins need. Secrets never appear in outputs.
+ * pair behind a load balancer), each office's proxies and the MDM connector, with outputs for
+ * what agents and admins need. Secrets appear only in outputs marked sensitive.
  */
 export class SmcDeployment extends Construct {
   readonly plan: SizingPlan;
@@ -51,7 +59,9 @@ export class SmcDeployment extends Construct {
   readonly certificateAuthority: AgentCertificateAuthority;
   readonly database: Database;
   readonly server: ManagementServer;
-  readonly proxies: HttpProxy;
+  /** One construct per office, in plan order. */
+  readonly proxies: readonly HttpProxy[];
+  readonly offices: readonly ResolvedOffice[];
   readonly mobileDeviceConnector: MobileDeviceConnector | undefined;
 
   constructor(scope: Construct, id: string, props: SmcDeploymentProps) {
@@ -66,18 +76,26 @@ export class SmcDeployment extends Construct {
       'smc-tier': plan.tier.id,
       ...(props.tags ?? {}),
     });
+    const agentCidrs = props.agentCidrs
+      ? validateCidrs('agentCidrs', props.agentCidrs, { administrative: false })
+      : undefined;
+    this.offices = resolveOffices(plan, props.offices, {
+      agentCidrs: agentCidrs ?? PRIVATE_RANGES,
+      flavor: props.proxy?.flavor,
+    });
 
     const placement = plan.placement.database;
     const hasMdm = plan.input.mobileDevices > 0;
     const hostZones: Zone[] = [
       'server',
       ...(placement === 'dedicated-host' ? ['database' as const] : []),
-      ...(plan.proxies.count > 0 || (props.proxy?.count ?? 0) > 0 ? ['proxy' as const] : []),
+      ...(this.offices.length > 0 ? ['proxy' as const] : []),
       ...(hasMdm ? ['mdm' as const] : []),
     ];
     const zones: Zone[] = placement === 'managed' ? [...hostZones, 'database'] : hostZones;
     const databaseZone: Zone | null =
       placement === 'server-host' ? (hasMdm ? 'server' : null) : 'database';
+    const union = (lists: readonly (readonly string[])[]) => [...new Set(lists.flat())];
 
     this.network = new Network(this, 'Network', {
       platform,
@@ -85,9 +103,15 @@ export class SmcDeployment extends Construct {
       hostZones,
       databaseZone,
       serverPeers: plan.placement.serverCount > 1,
-      ...(props.agentCidrs ? { agentCidrs: props.agentCidrs } : {}),
+      ...(agentCidrs ? { agentCidrs } : {}),
       ...(props.adminCidrs ? { adminCidrs: props.adminCidrs } : {}),
       ...(props.deviceCidrs ? { deviceCidrs: props.deviceCidrs } : {}),
+      ...(this.offices.length > 0
+        ? { officeAgentCidrs: union(this.offices.map((o) => o.agentCidrs)) }
+        : {}),
+      ...(this.offices.length > 0 && !platform.placesOfficeProxies
+        ? { officeProxyCidrs: union(this.offices.map((o) => o.proxyCidrs)) }
+        : {}),
     });
     const cidrsOf = (zone: Zone) => (zones.includes(zone) ? this.network.handle.cidrsOf(zone) : []);
 
@@ -97,36 +121,49 @@ export class SmcDeployment extends Construct {
     this.database = new Database(this, 'Database', {
       platform,
       plan,
+      certificateAuthority: this.certificateAuthority,
       clientCidrs:
         placement === 'server-host' ? cidrsOf('mdm') : [...cidrsOf('server'), ...cidrsOf('mdm')],
       databaseCidrs: cidrsOf('database'),
       ...props.database,
     });
+    const artifactProps: ArtifactProps = {
+      version: artifact.version,
+      artifact: artifact.artifact,
+      nodeVersion: artifact.nodeVersion,
+      nodeMirror: artifact.nodeMirror,
+      ...(artifact.npmRegistry ? { npmRegistry: artifact.npmRegistry } : {}),
+    };
     this.server = new ManagementServer(this, 'Server', {
       platform,
       plan,
       certificateAuthority: this.certificateAuthority,
       database: this.database,
-      ...artifact,
+      ...artifactProps,
     });
-    this.proxies = new HttpProxy(this, 'Proxies', {
-      platform,
-      plan,
-      serverNames: this.server.dnsNames,
-      serverPort: AGENT_PORT,
-      agentCidrs: this.network.agentCidrs,
-      ...(props.proxy?.flavor ? { flavor: props.proxy.flavor } : {}),
-      ...(props.proxy?.count !== undefined ? { count: props.proxy.count } : {}),
-      ...(props.proxy?.updateHosts ? { updateHosts: props.proxy.updateHosts } : {}),
-    });
+    this.proxies = this.offices.map(
+      (office) =>
+        new HttpProxy(this, `Proxies-${office.name}`, {
+          platform,
+          plan,
+          office: { name: office.name, index: office.index },
+          serverNames: this.server.dnsNames,
+          serverPort: AGENT_PORT,
+          agentCidrs: office.agentCidrs,
+          flavor: office.proxyFlavor,
+          ...(office.proxies !== undefined ? { count: office.proxies } : {}),
+          ...(props.proxy?.updateHosts ? { updateHosts: props.proxy.updateHosts } : {}),
+          ...(props.proxy?.cacheGiB !== undefined ? { cacheGiB: props.proxy.cacheGiB } : {}),
+        }),
+    );
     this.mobileDeviceConnector = hasMdm
       ? new MobileDeviceConnector(this, 'MobileDeviceConnector', {
           platform,
           plan,
           certificateAuthority: this.certificateAuthority,
           database: this.database,
-          databaseHost: this.database.host ?? this.server.hosts[0]?.privateAddress ?? '',
-          ...artifact,
+          serverUrl: this.server.agentUrl,
+          ...artifactProps,
         })
       : undefined;
 
@@ -138,8 +175,12 @@ export class SmcDeployment extends Construct {
 
   private outputs(): void {
     // Plain output names (`terraform output agent_url`), not path-derived ids.
-    const output = (id: string, value: string | readonly string[], description: string) =>
-      new TerraformOutput(this, id, { value, description }).overrideLogicalId(id);
+    const output = (
+      id: string,
+      value: unknown,
+      description: string,
+      options: { sensitive?: boolean } = {},
+    ) => new TerraformOutput(this, id, { value, description, ...options }).overrideLogicalId(id);
     output('agent_url', this.server.agentUrl, 'Where agents replicate (mutual TLS, HTTP/2)');
     output('console_url', this.server.consoleUrl, 'Web console and server API (HTTPS)');
     output(
@@ -157,8 +198,13 @@ export class SmcDeployment extends Construct {
     );
     output(
       'proxy_addresses',
-      [...this.proxies.addresses],
+      this.proxies.flatMap((p) => p.addresses),
       'HTTP proxies (host:3128) for agents in branch offices',
+    );
+    output(
+      'office_proxies',
+      Object.fromEntries(this.proxies.map((p) => [p.officeName, [...p.addresses]])),
+      'Each office and the proxies (host:3128) its agents use',
     );
     output(
       'server_address',
@@ -170,11 +216,27 @@ export class SmcDeployment extends Construct {
       this.certificateAuthority.caCertificatePem,
       'The CA certificate agents trust (public)',
     );
-    if (this.mobileDeviceConnector) {
+    output(
+      'admin_token',
+      this.server.adminToken.value,
+      'Bearer token of the console API (terraform output -raw admin_token); also in the platform secret store as admin-token where it has one',
+      { sensitive: true },
+    );
+    const mdm = this.mobileDeviceConnector;
+    if (mdm) {
+      output('mdm_enrollment_url', mdm.enrollmentUrl, 'Mobile device enrollment');
+      output('mdm_device_url', mdm.deviceUrl, 'Mobile device check-ins (mutual TLS)');
       output(
-        'mdm_enrollment_url',
-        this.mobileDeviceConnector.enrollmentUrl,
-        'Mobile device enrollment',
+        'mdm_ca_certificate',
+        mdm.deviceCaCertificatePem,
+        'The device CA phones trust for both MDM ports (public)',
+      );
+      output('mdm_relay_agent_id', mdm.relayAgentId, "The connector's agent id at the server");
+      output(
+        'mdm_admin_token',
+        mdm.adminToken.value,
+        "Bearer token of the connector's console API (MDM enrollment tokens)",
+        { sensitive: true },
       );
     }
   }

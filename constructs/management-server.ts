@@ -1,16 +1,20 @@
 import { Construct } from 'constructs';
 import { mergeCloudConfigs } from '../provider/cloud-init.js';
-import type { MachineHandle, Platform } from '../provider/platform.js';
+import type { MachineHandle, Platform, SecretHandle } from '../provider/platform.js';
+import { generatedPassword } from '../provider/secrets.js';
+import { ADMIN_TOKEN_MIN_LENGTH } from '../server/pki/layout.js';
 import type { SizingPlan } from '../sizing/index.js';
 import { type ArtifactProps, resolveArtifact } from './artifact.js';
 import type { AgentCertificateAuthority } from './certificate-authority.js';
 import { nodeAndArtifactCloudConfig } from './cloud-init/node-runtime.js';
-import { SERVER_ENV_FILE, SERVER_PKI_DIR, serverCloudConfig } from './cloud-init/server.js';
+import { SERVER_ENV_FILE, SERVER_PKI, serverCloudConfig } from './cloud-init/server.js';
 import type { Database } from './database.js';
-import { planMachine, vmSizeOf } from './plan-machines.js';
+import { planMachine, SERVER_HOSTNAME_PREFIX, vmSizeOf } from './plan-machines.js';
 
 export const AGENT_PORT = 2222;
 export const CONSOLE_PORT = 2223;
+/** The console's unauthenticated liveness route; load balancers probe it. */
+export const HEALTH_PATH = '/healthz';
 
 export interface ManagementServerProps extends ArtifactProps {
   readonly platform: Platform;
@@ -25,6 +29,9 @@ export interface ManagementServerProps extends ArtifactProps {
  * The smc-kit server: one host, or the plan's HA pair behind a TCP load balancer, each running
  * `smc serve` under systemd with the database URL, the certificates and every name it answers
  * to. DNS gets an A record for the service name and SRV records agents and consoles look up.
+ * The files it places are the server's own PKI layout (server/pki/layout.ts), including the
+ * first admin token, which the deployment generates so the architect can read it from the
+ * platform's secret store or a sensitive output instead of logging in to a host.
  */
 export class ManagementServer extends Construct {
   readonly hosts: readonly MachineHandle[];
@@ -34,6 +41,8 @@ export class ManagementServer extends Construct {
   readonly agentUrl: string;
   readonly consoleUrl: string;
   readonly dnsNames: readonly string[];
+  /** The console API's bearer token (sensitive). */
+  readonly adminToken: SecretHandle;
 
   constructor(scope: Construct, id: string, props: ManagementServerProps) {
     super(scope, id);
@@ -42,35 +51,42 @@ export class ManagementServer extends Construct {
     const machine = planMachine(plan, 'server');
     const serviceName = props.serviceName ?? 'smc';
     this.serviceFqdn = `${serviceName}.${platform.dnsZone}`;
-    const hostnames = Array.from({ length: machine.count }, (_, i) => `smc-server-${i + 1}`);
+    const hostnames = Array.from(
+      { length: machine.count },
+      (_, i) => `${SERVER_HOSTNAME_PREFIX}${i + 1}`,
+    );
     this.dnsNames = [this.serviceFqdn, ...hostnames.map((h) => `${h}.${platform.dnsZone}`)];
 
-    const certificate = props.certificateAuthority.issue(
-      'ServerCertificate',
-      'server',
-      this.dnsNames,
-    );
+    // 127.0.0.1 too: `smc serve` wants its certificate to cover the loopback address it
+    // answers on, and would otherwise re-issue the certificate the deployment placed.
+    const certificate = props.certificateAuthority.issue('ServerCertificate', 'server', {
+      dnsNames: this.dnsNames,
+      ipAddresses: ['127.0.0.1'],
+    });
+    this.adminToken = platform.secret(this, 'AdminTokenSecret', {
+      name: 'admin-token',
+      value: generatedPassword(this, 'AdminToken', ADMIN_TOKEN_MIN_LENGTH + 5),
+      contentType: 'text/plain',
+    });
     const localDatabase = database.placement === 'server-host';
     const environment = database.connectionEnvironment(
       this,
       'DatabaseEnvironment',
       'server-environment',
-      localDatabase ? '127.0.0.1' : (database.host ?? ''),
+      {
+        ...(localDatabase ? { host: '127.0.0.1' } : {}),
+        deploymentCaFile: SERVER_PKI.caCertificate,
+      },
     );
+    const ca = props.certificateAuthority;
+    const owned = (path: string, secret: SecretHandle) => ({ path, secret, owner: 'smc:smc' });
     const secretFiles = [
-      { path: SERVER_ENV_FILE, secret: environment, owner: 'smc:smc' },
-      {
-        path: `${SERVER_PKI_DIR}/ca.crt`,
-        secret: props.certificateAuthority.caCertificate,
-        owner: 'smc:smc',
-      },
-      {
-        path: `${SERVER_PKI_DIR}/ca.key`,
-        secret: props.certificateAuthority.caPrivateKey,
-        owner: 'smc:smc',
-      },
-      { path: `${SERVER_PKI_DIR}/server.crt`, secret: certificate.certificate, owner: 'smc:smc' },
-      { path: `${SERVER_PKI_DIR}/server.key`, secret: certificate.privateKey, owner: 'smc:smc' },
+      owned(SERVER_ENV_FILE, environment),
+      owned(SERVER_PKI.caCertificate, ca.caCertificate),
+      owned(SERVER_PKI.caPrivateKey, ca.caPrivateKey),
+      owned(SERVER_PKI.serviceCertificate, certificate.certificate),
+      owned(SERVER_PKI.serviceKey, certificate.privateKey),
+      owned(SERVER_PKI.adminToken, this.adminToken),
     ];
 
     this.hosts = hostnames.map((hostname, i) =>
@@ -86,11 +102,12 @@ export class ManagementServer extends Construct {
           ...(localDatabase && database.serverHostCloudConfig
             ? [database.serverHostCloudConfig]
             : []),
-          nodeAndArtifactCloudConfig(artifact.nodeVersion, artifact.artifact),
+          nodeAndArtifactCloudConfig(artifact),
           serverCloudConfig({
             hostnames: [`${hostname}.${platform.dnsZone}`, this.serviceFqdn],
             agentPort: AGENT_PORT,
             consolePort: CONSOLE_PORT,
+            intervalSeconds: plan.replication.intervalSeconds,
             localDatabase,
           }),
         ),
@@ -105,6 +122,7 @@ export class ManagementServer extends Construct {
           name: 'smc-lb',
           zone: 'server',
           ports: [AGENT_PORT, CONSOLE_PORT],
+          health: { port: CONSOLE_PORT, path: HEALTH_PATH },
           backends: this.hosts,
         }).privateAddress
       : first.privateAddress;

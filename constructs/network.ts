@@ -18,6 +18,14 @@ export interface NetworkProps {
   readonly adminCidrs?: readonly string[];
   /** Networks mobile devices connect from. @default agentCidrs */
   readonly deviceCidrs?: readonly string[];
+  /** Networks the branch offices' agents connect from (to their proxies). @default agentCidrs */
+  readonly officeAgentCidrs?: readonly string[];
+  /**
+   * Where office proxies connect from when the platform does not build them (see
+   * `Platform.placesOfficeProxies`): rules still cover the proxy zone (its hosts run them in
+   * nftables), and the server admits these ranges in its place. @default [] (proxies are built)
+   */
+  readonly officeProxyCidrs?: readonly string[];
   /** Two servers behind a load balancer. @default false */
   readonly serverPeers?: boolean;
 }
@@ -46,6 +54,15 @@ export class Network extends Construct {
     const deviceCidrs = validateCidrs('deviceCidrs', props.deviceCidrs ?? this.agentCidrs, {
       administrative: false,
     });
+    const officeAgentCidrs = validateCidrs(
+      'offices[].agentCidrs',
+      props.officeAgentCidrs ?? this.agentCidrs,
+      { administrative: false },
+    );
+    const officeProxyCidrs = props.officeProxyCidrs ?? [];
+    if (officeProxyCidrs.length > 0) {
+      validateCidrs('offices[].proxyCidrs', officeProxyCidrs, { administrative: false });
+    }
     this.rules = firewallRules({
       zones: props.zones,
       hostZones: props.hostZones ?? props.zones,
@@ -56,13 +73,17 @@ export class Network extends Construct {
             : null
           : props.databaseZone,
       agentCidrs: this.agentCidrs,
+      officeAgentCidrs,
+      officeProxyCidrs,
       adminCidrs: this.adminCidrs,
       deviceCidrs,
       serverPeers: props.serverPeers ?? false,
     });
     assertNothingAdministrativeFromInternet(this.rules);
+    // Zones of hosts the platform does not build have rules but no network resources.
+    const external: readonly Zone[] = officeProxyCidrs.length > 0 ? ['proxy'] : [];
     this.handle = props.platform.network(this, 'Resources', {
-      zones: props.zones,
+      zones: props.zones.filter((zone) => !external.includes(zone)),
       rules: this.rules,
     });
   }

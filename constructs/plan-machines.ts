@@ -16,3 +16,6 @@ export function planMachine(plan: SizingPlan, role: MachineRole): MachinePlan {
 export function vmSizeOf(machine: MachinePlan): string | undefined {
   return machine.azure?.kind === 'vm' ? machine.azure.vmSize : undefined;
 }
+
+/** Server hosts are `smc-server-1`, `smc-server-2`: the database beside the first uses its name. */
+export const SERVER_HOSTNAME_PREFIX = 'smc-server-';

@@ -1,7 +1,10 @@
 import type { FirewallRule, TrafficSource, Zone } from '../provider/platform.js';
 
-/** Who opens a connection: address ranges given in props, or the hosts of a zone. */
-export type PortSource = 'agents' | 'admins' | 'devices' | Zone;
+/**
+ * Who opens a connection: address ranges given in props (agents at the main site, agents in
+ * the branch offices, administrators, mobile devices), or the hosts of a zone.
+ */
+export type PortSource = 'agents' | 'officeAgents' | 'admins' | 'devices' | Zone;
 
 export interface PortEntry {
   readonly name: string;
@@ -43,7 +46,7 @@ export const PORT_TABLE: readonly PortEntry[] = [
     port: 3128,
     protocol: 'tcp',
     listener: 'proxy',
-    from: ['agents'],
+    from: ['officeAgents'],
     purpose: 'CONNECT tunnel to 2222 and cached update downloads (guide: ports)',
   },
   {
@@ -51,8 +54,9 @@ export const PORT_TABLE: readonly PortEntry[] = [
     port: 9980,
     protocol: 'tcp',
     listener: 'mdm',
-    from: ['devices'],
-    purpose: 'mobile device enrollment (smc-kit port)',
+    // The connector's console API (MDM enrollment tokens) shares the enrollment port.
+    from: ['devices', 'admins'],
+    purpose: 'mobile device enrollment and the connector console (smc-kit port)',
   },
   {
     name: 'mdm-device',
@@ -91,6 +95,13 @@ export interface RuleContext {
   /** Where PostgreSQL listens: its own zone, or the server's when it shares the host. */
   readonly databaseZone: Zone | null;
   readonly agentCidrs: readonly string[];
+  /** Agents of the branch offices (their proxies' clients). */
+  readonly officeAgentCidrs: readonly string[];
+  /**
+   * Where office proxies connect from when they are not hosts of a zone here (Azure with
+   * on-premises proxies): the server accepts them from these ranges instead. @default []
+   */
+  readonly officeProxyCidrs?: readonly string[];
   readonly adminCidrs: readonly string[];
   readonly deviceCidrs: readonly string[];
   /** An HA pair: the servers reach each other (and the load balancer) on 2222. */
@@ -115,7 +126,10 @@ export function firewallRules(context: RuleContext): FirewallRule[] {
           continue;
         }
         rules.push({
-          name: entry.name === 'ssh' ? `ssh-to-${to}-from-${from}` : `${entry.name}-from-${from}`,
+          name:
+            entry.name === 'ssh'
+              ? `ssh-to-${to}-from-${kebab(from)}`
+              : `${entry.name}-from-${kebab(from)}`,
           port: entry.port,
           protocol: entry.protocol,
           to,
@@ -128,6 +142,11 @@ export function firewallRules(context: RuleContext): FirewallRule[] {
   return rules;
 }
 
+/** Rule names are lower case with hyphens on every platform: `officeAgents` -> `office-agents`. */
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 function listenersOf(entry: PortEntry, context: RuleContext): readonly Zone[] {
   if (entry.name === 'ssh') return context.hostZones;
   if (entry.listener === 'database') return context.databaseZone ? [context.databaseZone] : [];
@@ -138,10 +157,20 @@ function sourceOf(from: PortSource, context: RuleContext): TrafficSource | null 
   switch (from) {
     case 'agents':
       return { kind: 'cidrs', label: from, cidrs: context.agentCidrs };
+    case 'officeAgents':
+      return context.officeAgentCidrs.length > 0
+        ? { kind: 'cidrs', label: from, cidrs: context.officeAgentCidrs }
+        : null;
     case 'admins':
       return { kind: 'cidrs', label: from, cidrs: context.adminCidrs };
     case 'devices':
       return { kind: 'cidrs', label: from, cidrs: context.deviceCidrs };
+    case 'proxy':
+      // Proxies the platform does not build (on-premises) are known by their offices' ranges.
+      if ((context.officeProxyCidrs ?? []).length > 0) {
+        return { kind: 'cidrs', label: 'officeProxies', cidrs: context.officeProxyCidrs ?? [] };
+      }
+      return context.hostZones.includes('proxy') ? { kind: 'zone', zone: 'proxy' } : null;
     default:
       return context.hostZones.includes(from) ? { kind: 'zone', zone: from } : null;
   }

@@ -1,44 +1,76 @@
 /**
- * A cdktf app that deploys smc-kit for 20,000 clients with four branch offices and an MDM
- * connector on Azure. Copy this folder to start your own.
+ * A cdktf app that deploys smc-kit for 20,000 clients on Azure: four branch offices with their
+ * own head-counts and networks (their proxies run on-premises, built from the cloud-init this
+ * writes), an MDM connector, state in Azure Storage, hosts installing from an internal mirror.
+ * Every prop an architect sets is here; copy this folder to start your own.
  *
  * In your project, import from the package instead of the repository's folders:
  *   import { SmcDeployment } from 'smc-kit/dist/constructs/index.js';
  *   import { AzurePlatform } from 'smc-kit/dist/provider/azure/index.js';
+ *   import { configureStateBackend } from 'smc-kit/dist/provider/state-backend.js';
  * and point cdktf.json's "app" at your compiled main.js (or `npx tsx main.ts`).
+ * `smc synth --config smc.json` builds the same from a JSON file (see README).
  */
 import { pathToFileURL } from 'node:url';
 import { App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { SmcDeployment } from '../constructs/index.js';
 import { AzurePlatform } from '../provider/azure/index.js';
+import { configureStateBackend } from '../provider/state-backend.js';
 import { planDeployment } from '../sizing/index.js';
 
 export class SmcStack extends TerraformStack {
   readonly deployment: SmcDeployment;
+  readonly platform: AzurePlatform;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
+    // State holds the CA key, the service keys, the database password and the admin tokens:
+    // keep it in a storage account with encryption, access control and versioning.
+    configureStateBackend(this, {
+      type: 'azurerm',
+      config: {
+        resource_group_name: 'tfstate',
+        storage_account_name: 'acmetfstate',
+        container_name: 'tfstate',
+        key: 'smc.tfstate',
+        use_azuread_auth: true,
+      },
+    });
     const plan = planDeployment({
       clients: 20_000,
-      offices: 4,
+      // Paris, Lyon, Lille, Nantes: the rest of the 20,000 are at headquarters.
+      officeClients: [2_400, 900, 600, 300],
       mobileDevices: 300,
       platform: 'azure',
     });
-    const platform = new AzurePlatform(this, 'Platform', {
+    this.platform = new AzurePlatform(this, 'Platform', {
       location: 'westeurope',
-      namePrefix: 'smc',
-      // Where `terraform apply` runs: it writes the generated secrets into Key Vault.
+      namePrefix: 'acmesmc',
+      // Where `terraform apply` runs (its public egress address): it writes the generated
+      // secrets into Key Vault, which refuses everyone else outside the VNet.
       keyVaultAllowedCidrs: ['198.51.100.7/32'],
+      diagnosticsWorkspaceId:
+        '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/monitoring/providers/Microsoft.OperationalInsights/workspaces/acme-logs',
+      officeProxies: 'on-premises',
       lock: 'CanNotDelete',
     });
     this.deployment = new SmcDeployment(this, 'Smc', {
-      platform,
+      platform: this.platform,
       plan,
-      agentCidrs: ['10.0.0.0/8'],
+      agentCidrs: ['10.0.0.0/12'],
       adminCidrs: ['10.10.0.0/24'],
-      proxy: { flavor: 'apache' },
+      offices: [
+        { name: 'paris', agentCidrs: ['10.20.0.0/16'] },
+        { name: 'lyon', agentCidrs: ['10.21.0.0/16'] },
+        { name: 'lille', agentCidrs: ['10.22.0.0/16'], proxyFlavor: 'squid' },
+        { name: 'nantes', agentCidrs: ['10.23.0.0/16'] },
+      ],
+      proxy: { flavor: 'apache', updateHosts: ['updates.acme.example'] },
       database: { backupRetentionDays: 35 },
+      // The offline route: hosts install from the company's mirrors, never the internet.
+      artifact: 'https://mirror.acme.example/smc/smc-kit-0.1.0-offline.tgz',
+      nodeMirror: 'https://mirror.acme.example/nodejs/dist',
       tags: { owner: 'secops', 'cost-center': 'it-security' },
     });
   }

@@ -77,6 +77,8 @@ export interface MachineSpec {
   /** Short host name, e.g. 'smc-server-1'; the DNS name is `${hostname}.${dnsZone}`. */
   readonly hostname: string;
   readonly zone: Zone;
+  /** Proxies only: the branch office the host serves (on vms, the hosts listed for it). */
+  readonly office?: string;
   readonly shape: MachineShape;
   /** Azure size from the plan; other platforms use the shape only. */
   readonly azureVmSize?: string;
@@ -120,6 +122,8 @@ export interface LoadBalancerSpec {
   readonly zone: Zone;
   /** TCP ports passed through unchanged, so TLS (and client certificates) stay end to end. */
   readonly ports: readonly number[];
+  /** A backend takes traffic on every port while this HTTPS route answers 200. */
+  readonly health: { readonly port: number; readonly path: string };
   readonly backends: readonly MachineHandle[];
 }
 
@@ -149,6 +153,19 @@ export interface Platform {
   readonly supportsManagedPostgres: boolean;
   /** How agents reach the server's DNS names without the platform's resolver, for notes. */
   readonly dnsNote: string;
+  /**
+   * Whether office proxies are machines of this platform. When false (Azure with on-premises
+   * proxies) `machine()` for a proxy only renders its cloud-init document, and the server
+   * accepts the proxies from the offices' address ranges instead of a proxy zone.
+   */
+  readonly placesOfficeProxies: boolean;
+  /**
+   * `#cloud-config` documents to write beside the Terraform, by host name: hosts the platform
+   * does not build itself (on-premises proxies), or every host where any hypervisor may run them.
+   */
+  readonly cloudInitDocuments: ReadonlyMap<string, string>;
+  /** Names of the generated secrets; all of them are also in Terraform state (sensitive). */
+  readonly secretNames: readonly string[];
 
   network(scope: Construct, id: string, spec: NetworkSpec): NetworkHandle;
   machine(scope: Construct, id: string, spec: MachineSpec): MachineHandle;

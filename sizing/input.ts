@@ -20,8 +20,14 @@ export interface SizingInput {
   readonly clients: number;
   /** Phones and tablets behind the Mobile Device Connector. @default 0 */
   readonly mobileDevices?: number;
-  /** Branch offices that reach the server through an HTTP proxy. @default 0 */
+  /** Branch offices that reach the server through an HTTP proxy. @default officeClients' length, else 0 */
   readonly offices?: number;
+  /**
+   * Clients in each branch office, in office order; the rest are at the main site. Without it
+   * the clients are taken as spread evenly over the main site and the offices.
+   * @default none (even spread)
+   */
+  readonly officeClients?: readonly number[];
   /** Where it runs. @default 'azure' */
   readonly platform?: Platform;
   /** Server pair and replicated database. @default true above 50,000 clients, else false */
@@ -37,6 +43,8 @@ export interface NormalizedSizingInput {
   readonly clients: number;
   readonly mobileDevices: number;
   readonly offices: number;
+  /** Clients per office as given; null when the plan assumed an even spread. */
+  readonly officeClients: readonly number[] | null;
   readonly platform: Platform;
   readonly highAvailability: boolean;
   readonly phase: Phase;
@@ -47,6 +55,7 @@ const KNOWN_FIELDS = new Set([
   'clients',
   'mobileDevices',
   'offices',
+  'officeClients',
   'platform',
   'highAvailability',
   'phase',
@@ -74,9 +83,17 @@ export function normalizeSizingInput(raw: unknown): NormalizedSizingInput {
 
   const clients = integerIn(input, 'clients', 1, MAX_CLIENTS, undefined);
   const mobileDevices = integerIn(input, 'mobileDevices', 0, MAX_MOBILE_DEVICES, 0);
-  const offices = integerIn(input, 'offices', 0, MAX_OFFICES, 0);
+  const officeClients = officeClientsIn(input, clients);
+  const offices = integerIn(input, 'offices', 0, MAX_OFFICES, officeClients?.length ?? 0);
   if (offices > clients) {
     throw new SizingInputError('offices', `must not exceed clients (${clients})`, offices);
+  }
+  if (officeClients !== null && offices !== officeClients.length) {
+    throw new SizingInputError(
+      'offices',
+      `must equal the number of officeClients entries (${officeClients.length}) when both are given`,
+      offices,
+    );
   }
   const platform = oneOf(input, 'platform', PLATFORMS, 'azure');
   const phase = oneOf(input, 'phase', PHASES, 'steady');
@@ -101,11 +118,44 @@ export function normalizeSizingInput(raw: unknown): NormalizedSizingInput {
     clients,
     mobileDevices,
     offices,
+    officeClients,
     platform,
     highAvailability,
     phase,
     replicationIntervalSeconds,
   };
+}
+
+/** Per-office head-counts: whole numbers from 1, together at most the deployment's clients. */
+function officeClientsIn(input: Record<string, unknown>, clients: number): number[] | null {
+  const value = input.officeClients;
+  if (value === undefined) return null;
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_OFFICES) {
+    throw new SizingInputError(
+      'officeClients',
+      `must be a list of 1 to ${MAX_OFFICES.toLocaleString('en-US')} head-counts`,
+      value,
+    );
+  }
+  const counts = value.map((count, i) => {
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > clients) {
+      throw new SizingInputError(
+        `officeClients[${i}]`,
+        `must be an integer from 1 to ${clients.toLocaleString('en-US')} (the clients)`,
+        count,
+      );
+    }
+    return count;
+  });
+  const total = counts.reduce((a, b) => a + b, 0);
+  if (total > clients) {
+    throw new SizingInputError(
+      'officeClients',
+      `add up to ${total.toLocaleString('en-US')}, more than the ${clients.toLocaleString('en-US')} clients (offices are part of the fleet)`,
+      value,
+    );
+  }
+  return counts;
 }
 
 function integerIn(

@@ -28,3 +28,10 @@ export const MAX_OFFICES = 10_000;
 export const MIN_INTERVAL_SECONDS = 10;
 /** ours: a week; the guide's longest advice is 60 minutes. */
 export const MAX_INTERVAL_SECONDS = 7 * 24 * 3_600;
+
+/**
+ * ours: past this many proxies in one office (over ~5,000 of its clients at the guide's
+ * 1,000 per proxy), a branch holds a server farm; such an office is better linked to the
+ * server directly (VPN) than fronted by proxies.
+ */
+export const MANY_PROXIES_PER_OFFICE = 5;

@@ -43,8 +43,16 @@ export interface PlanWarning {
     | 'INTERVAL_SHORTER_THAN_GUIDE'
     | 'INTERVAL_OVER_TIER_BUDGET'
     | 'MDM_DELAY_GROWS'
+    | 'MANY_PROXIES_IN_OFFICE'
     | 'HIGH_AVAILABILITY_OFF';
   readonly message: string;
+}
+
+export interface OfficePlan {
+  /** 1-based position, as in `officeClients`. */
+  readonly index: number;
+  readonly clients: number;
+  readonly proxies: number;
 }
 
 export interface SizingPlan {
@@ -86,7 +94,10 @@ export interface SizingPlan {
   readonly machines: readonly MachinePlan[];
   readonly proxies: {
     readonly count: number;
+    /** The most proxies any one office gets (all offices alike under an even spread). */
     readonly perOffice: number;
+    /** Each office, in order: its clients (given, or the even spread's share) and its proxies. */
+    readonly offices: readonly OfficePlan[];
     readonly clientsPerProxyLimit: number;
     readonly assumption: string;
   };

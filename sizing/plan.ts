@@ -133,17 +133,26 @@ function ourDatabaseEngine(placement: DatabasePlacement, highAvailability: boole
 }
 
 function proxyPlan(input: NormalizedSizingInput): SizingPlan['proxies'] {
-  // ours: with no head-count per office, clients are taken as spread evenly over the main
-  // site and the offices; each office then needs one proxy per ~1,000 of its clients.
-  const clientsPerOffice = input.offices === 0 ? 0 : input.clients / (input.offices + 1);
-  const perOffice =
-    input.offices === 0 ? 0 : Math.max(1, Math.ceil(clientsPerOffice / GUIDE_CLIENTS_PER_PROXY));
+  // ours: without head-counts, clients are taken as spread evenly over the main site and the
+  // offices; each office then needs one proxy per ~1,000 of its clients (guide).
+  const evenShare = input.offices === 0 ? 0 : Math.ceil(input.clients / (input.offices + 1));
+  const offices = Array.from({ length: input.offices }, (_, i) => {
+    const clients = input.officeClients?.[i] ?? evenShare;
+    return {
+      index: i + 1,
+      clients,
+      proxies: Math.max(1, Math.ceil(clients / GUIDE_CLIENTS_PER_PROXY)),
+    };
+  });
   return {
-    count: input.offices * perOffice,
-    perOffice,
+    count: offices.reduce((sum, office) => sum + office.proxies, 0),
+    perOffice: Math.max(0, ...offices.map((office) => office.proxies)),
+    offices,
     clientsPerProxyLimit: GUIDE_CLIENTS_PER_PROXY,
     assumption:
-      'clients spread evenly over the main site and the offices; one proxy per office and per ~1,000 of its clients (guide: proxy section)',
+      input.officeClients === null
+        ? 'clients spread evenly over the main site and the offices; one proxy per office and per ~1,000 of its clients (guide: proxy section)'
+        : 'clients per office as given; one proxy per office and per ~1,000 of its clients (guide: proxy section)',
   };
 }
 

@@ -2,6 +2,7 @@ import {
   GUIDE_MAX_COMMUNICATIONS_PER_SECOND,
   GUIDE_MDM_REFERENCE_DEVICES,
   HIGH_AVAILABILITY_DEFAULT_ABOVE_CLIENTS,
+  MANY_PROXIES_PER_OFFICE,
 } from './limits.js';
 import type { PlanWarning, SizingPlan } from './plan-types.js';
 
@@ -48,6 +49,20 @@ export function planWarnings(
     warnings.push({
       code: 'MDM_DELAY_GROWS',
       message: `${input.mobileDevices.toLocaleString('en-US')} mobile devices: the guide says the delay from a task to the device grows in proportion to device count (~${factor.toLocaleString('en-US', { maximumFractionDigits: 1 })}x its 80-device reference)`,
+    });
+  }
+
+  const crowded = plan.proxies.offices.filter((o) => o.proxies > MANY_PROXIES_PER_OFFICE);
+  if (crowded.length > 0) {
+    const first = crowded[0] as (typeof crowded)[number];
+    const count = (n: number) => n.toLocaleString('en-US');
+    const which =
+      crowded.length === 1
+        ? `office ${first.index} has ${count(first.clients)} clients: ${first.proxies} proxies`
+        : `${crowded.length} offices need more than ${MANY_PROXIES_PER_OFFICE} proxies each (office ${first.index}: ${count(first.clients)} clients, ${first.proxies} proxies)`;
+    warnings.push({
+      code: 'MANY_PROXIES_IN_OFFICE',
+      message: `${which} at the guide's ~1,000 clients per proxy, ${count(plan.proxies.count)} in all: link an office that large to the server directly (VPN) and count its agents at the main site${input.officeClients === null ? ', or give each office its real head-count (officeClients, --office-clients)' : ''}`,
     });
   }
 

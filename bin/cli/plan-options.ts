@@ -7,6 +7,7 @@ export const PLAN_FLAGS = {
   clients: '--clients',
   mobileDevices: '--mobile-devices',
   offices: '--offices',
+  officeClients: '--office-clients',
   platform: '--platform',
   highAvailability: '--ha',
   phase: '--phase',
@@ -18,6 +19,7 @@ export interface PlanFlagValues {
   clients?: number | string;
   mobileDevices?: number | string;
   offices?: number | string;
+  officeClients?: (number | string)[];
   platform?: string;
   ha?: boolean;
   phase?: string;
@@ -30,15 +32,22 @@ export interface PlanFlagValues {
  */
 export function addPlanOptions(
   command: Command,
-  options: { clientsDefault?: number } = {},
+  options: { clientsDefault?: number; clientsOptional?: boolean } = {},
 ): Command {
   const clientsHelp = 'desktop and server agents (1 to 10,000,000)';
-  if (options.clientsDefault === undefined)
-    command.requiredOption('--clients <n>', clientsHelp, numberish);
-  else command.option('--clients <n>', clientsHelp, numberish, options.clientsDefault);
+  if (options.clientsDefault !== undefined)
+    command.option('--clients <n>', clientsHelp, numberish, options.clientsDefault);
+  // Optional when another source (a config file) may give it; the command then checks.
+  else if (options.clientsOptional) command.option('--clients <n>', clientsHelp, numberish);
+  else command.requiredOption('--clients <n>', clientsHelp, numberish);
   return command
     .option('--mobile-devices <n>', 'phones and tablets behind the MDM connector', numberish, 0)
-    .option('--offices <n>', 'branch offices that reach the server through a proxy', numberish, 0)
+    .option('--offices <n>', 'branch offices that reach the server through a proxy', numberish)
+    .option(
+      '--office-clients <list>',
+      'clients in each office, e.g. 200,150,80 (sets --offices; the rest are at the main site)',
+      (value: string) => value.split(',').map((part) => numberish(part.trim())),
+    )
     .addOption(new Option('--platform <name>', 'where it runs').choices(PLATFORMS).default('azure'))
     .option(
       '--ha',
@@ -64,7 +73,8 @@ export function planInputFrom(
   return {
     clients: values.clients,
     mobileDevices: values.mobileDevices,
-    offices: values.offices,
+    ...(values.offices === undefined ? {} : { offices: values.offices }),
+    ...(values.officeClients === undefined ? {} : { officeClients: values.officeClients }),
     platform: values.platform,
     phase: values.phase,
     ...(values.ha === undefined ? {} : { highAvailability: values.ha }),

@@ -27,7 +27,9 @@ export function renderPlanText(plan: SizingPlan): string {
         'Proxies',
         plan.proxies.count === 0
           ? 'none (no branch offices)'
-          : `${plan.proxies.count} (${plan.proxies.perOffice} per office, <= ${formatCount(plan.proxies.clientsPerProxyLimit)} clients each)`,
+          : plan.input.officeClients === null
+            ? `${plan.proxies.count} (${plan.proxies.perOffice} per office, <= ${formatCount(plan.proxies.clientsPerProxyLimit)} clients each)`
+            : `${plan.proxies.count} (${plan.proxies.offices.map((o) => `office ${o.index}: ${formatCount(o.clients)} clients, ${o.proxies}`).join('; ')}; <= ${formatCount(plan.proxies.clientsPerProxyLimit)} clients each)`,
       ],
     ]),
     '',

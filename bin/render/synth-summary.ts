@@ -19,10 +19,27 @@ export interface SynthSummary {
     readonly size: string;
     readonly addresses: readonly string[];
   }[];
+  /** Branch offices as sites: their head-count and how many proxies serve them. */
+  readonly offices: readonly {
+    readonly name: string;
+    readonly clients: number;
+    readonly proxies: number;
+  }[];
   readonly outputs: readonly string[];
   readonly policy: { readonly rules: number; readonly violations: readonly PolicyViolation[] };
   readonly placeholders: boolean;
   readonly cloudInitFiles: readonly string[];
+  /** The plan's cautions and the constructs' warnings (e.g. Key Vault refusing the applier). */
+  readonly warnings: readonly string[];
+  readonly state: {
+    readonly backend: string;
+    /** Backend settings still to give at `terraform init -backend-config=...`. */
+    readonly missingBackendSettings: readonly string[];
+    /** Generated secrets Terraform state holds in plain text. */
+    readonly secrets: readonly string[];
+  };
+  /** How the architect reads the first admin token after apply. */
+  readonly adminToken: string;
   readonly notes: readonly string[];
 }
 
@@ -77,7 +94,18 @@ export function renderSynthSummary(summary: SynthSummary): string {
         .map(([type, count]) => [type, String(count)]),
     ).map((l) => `  ${l}`),
     '',
+    ...(summary.offices.length > 0
+      ? [
+          'Offices',
+          ...renderColumns(
+            ['office', 'clients', 'proxies'],
+            summary.offices.map((o) => [o.name, formatCount(o.clients), String(o.proxies)]),
+          ).map((l) => `  ${l}`),
+          '',
+        ]
+      : []),
     `Outputs: ${summary.outputs.join(', ')}`,
+    `First admin token, after apply: ${summary.adminToken}`,
     summary.policy.violations.length === 0
       ? `Policy: ${summary.policy.rules} rules passed (Checkov/Trivy-equivalent checks, see constructs/policy)`
       : `Policy: ${summary.policy.violations.length} violation(s)`,
@@ -88,6 +116,19 @@ export function renderSynthSummary(summary: SynthSummary): string {
       `Cloud-init per host (for building VMs elsewhere): ${summary.outdir}/cloud-init/*.yaml (${summary.cloudInitFiles.length})`,
     );
   }
+  lines.push(
+    '',
+    `STATE HOLDS SECRETS: Terraform state (${summary.state.backend === 'local' ? 'local file terraform.smc.tfstate in the stack folder' : `${summary.state.backend} backend`}) keeps these in plain text: ${summary.state.secrets.join(', ')}.`,
+    summary.state.backend === 'local'
+      ? '  Keep it off laptops: use a remote backend with encryption and access control (--backend azurerm --backend-config storage_account_name=... container_name=... key=...).'
+      : '  Restrict who can read the state (it is as sensitive as the CA key).',
+  );
+  if (summary.state.missingBackendSettings.length > 0) {
+    lines.push(
+      `  Backend settings still to give at init: terraform init ${summary.state.missingBackendSettings.map((k) => `-backend-config=${k}=...`).join(' ')}`,
+    );
+  }
+  for (const warning of summary.warnings) lines.push(`WARNING: ${warning}`);
   if (summary.placeholders) {
     lines.push(
       '',

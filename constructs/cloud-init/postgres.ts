@@ -2,9 +2,17 @@ import type { CloudConfig } from '../../provider/cloud-init.js';
 
 export const POSTGRES_PASSWORD_FILE = '/etc/smc/postgres-password';
 export const REPLICATION_PASSWORD_FILE = '/etc/smc/postgres-replication-password';
+/** Where the database's TLS pair and the CA land as secrets (root only), before PostgreSQL exists. */
+export const POSTGRES_SECRET_TLS_DIR = '/etc/smc/postgresql/tls';
+/**
+ * Where PostgreSQL reads them: outside the data folder (a standby's clone replaces that) and
+ * outside /etc/postgresql/<major> (the path must not depend on the version the host has).
+ */
+export const POSTGRES_TLS_DIR = '/var/lib/postgresql/smc-tls';
 
 export interface SelfHostedPostgresOptions {
-  readonly version: string;
+  /** A major version to install (`postgresql-<major>`); null: the distribution's `postgresql`. */
+  readonly version: string | null;
   /** postgresql.conf settings, already tuned for the host. */
   readonly settings: Readonly<Record<string, string>>;
   /** 'localhost' on the server host; '*' on a host of its own (the firewall narrows sources). */
@@ -17,19 +25,23 @@ export interface SelfHostedPostgresOptions {
   /** Streaming replication: the primary lets the standby in; the standby clones the primary. */
   readonly replication?:
     | { readonly role: 'primary'; readonly standbyCidrs: readonly string[] }
-    | { readonly role: 'standby'; readonly primaryAddress: string };
+    | { readonly role: 'standby'; readonly primaryHost: string };
 }
 
 /**
- * PostgreSQL from the distribution, tuned by a conf.d file, TLS-only remote logins (Ubuntu's
- * package enables ssl with its own certificate, so clients use sslmode=require), and a daily
- * pg_dump kept for the retention period.
+ * PostgreSQL from the host's apt sources (the distribution's major unless one is pinned:
+ * 15 on Debian 12, 17 on Debian 13, 14 on Ubuntu 22.04, 16 on Ubuntu 24.04), tuned by a
+ * conf.d file, with a certificate from the deployment CA so clients connect with
+ * `sslmode=verify-full`, TLS-only remote logins and a daily pg_dump kept for the retention.
+ * The setup finds the installed major at run time: one script for every distribution.
  */
 export function selfHostedPostgresCloudConfig(options: SelfHostedPostgresOptions): CloudConfig {
   const conf = [
     '# smc-kit tuning (ours: derived from the host shape in the sizing plan)',
     `listen_addresses = '${options.listenAddresses}'`,
     'ssl = on',
+    `ssl_cert_file = '${POSTGRES_TLS_DIR}/server.crt'`,
+    `ssl_key_file = '${POSTGRES_TLS_DIR}/server.key'`,
     "ssl_min_protocol_version = 'TLSv1.2'",
     "password_encryption = 'scram-sha-256'",
     ...Object.entries(options.settings).map(
@@ -51,11 +63,8 @@ export function selfHostedPostgresCloudConfig(options: SelfHostedPostgresOptions
         )
       : []),
   ].join('\n');
-  const dir = `/etc/postgresql/${options.version}/main`;
   const setup =
-    options.replication?.role === 'standby'
-      ? standbySetup(options, dir)
-      : primarySetup(options, dir);
+    options.replication?.role === 'standby' ? standbySetup(options) : primarySetup(options);
   const backup = [
     '#!/bin/bash',
     'set -euo pipefail',
@@ -65,7 +74,7 @@ export function selfHostedPostgresCloudConfig(options: SelfHostedPostgresOptions
   ].join('\n');
   return {
     systemUsers: [],
-    packages: [`postgresql-${options.version}`],
+    packages: [options.version === null ? 'postgresql' : `postgresql-${options.version}`],
     writeFiles: [
       { path: '/etc/smc/postgresql/smc.conf', content: `${conf}\n` },
       { path: '/etc/smc/postgresql/pg_hba.conf', content: `${hba}\n` },
@@ -91,19 +100,38 @@ export function selfHostedPostgresCloudConfig(options: SelfHostedPostgresOptions
   };
 }
 
-function installConfig(dir: string): string[] {
+/** The major the host runs (pinned, or the distribution's only cluster) and its config folder. */
+function findCluster(options: SelfHostedPostgresOptions): string[] {
   return [
-    `install -m 0644 -o postgres -g postgres /etc/smc/postgresql/smc.conf ${dir}/conf.d/smc.conf`,
-    `install -m 0640 -o postgres -g postgres /etc/smc/postgresql/pg_hba.conf ${dir}/pg_hba.conf`,
+    options.version === null
+      ? 'major=$(ls -1 /etc/postgresql | sort -n | tail -1)'
+      : `major=${options.version}`,
+    'if [ -z "$major" ] || [ ! -d "/etc/postgresql/$major/main" ]; then',
+    '  echo "smc-postgres-setup: no PostgreSQL cluster in /etc/postgresql" >&2; exit 1',
+    'fi',
+    'dir="/etc/postgresql/$major/main"',
+    'data="/var/lib/postgresql/$major/main"',
   ];
 }
 
-function primarySetup(options: SelfHostedPostgresOptions, dir: string): string {
+function installConfig(): string[] {
+  return [
+    `install -d -m 0700 -o postgres -g postgres ${POSTGRES_TLS_DIR}`,
+    `install -m 0600 -o postgres -g postgres ${POSTGRES_SECRET_TLS_DIR}/server.crt ${POSTGRES_TLS_DIR}/server.crt`,
+    `install -m 0600 -o postgres -g postgres ${POSTGRES_SECRET_TLS_DIR}/server.key ${POSTGRES_TLS_DIR}/server.key`,
+    `install -m 0644 -o postgres -g postgres ${POSTGRES_SECRET_TLS_DIR}/ca.pem ${POSTGRES_TLS_DIR}/ca.pem`,
+    'install -m 0644 -o postgres -g postgres /etc/smc/postgresql/smc.conf "$dir/conf.d/smc.conf"',
+    'install -m 0640 -o postgres -g postgres /etc/smc/postgresql/pg_hba.conf "$dir/pg_hba.conf"',
+  ];
+}
+
+function primarySetup(options: SelfHostedPostgresOptions): string {
   const replication = options.replication?.role === 'primary';
   return [
     '#!/bin/bash',
     'set -euo pipefail',
-    ...installConfig(dir),
+    ...findCluster(options),
+    ...installConfig(),
     'systemctl restart postgresql',
     `PASSWORD=$(cat ${POSTGRES_PASSWORD_FILE})`,
     ...(replication ? [`REPLICATION_PASSWORD=$(cat ${REPLICATION_PASSWORD_FILE})`] : []),
@@ -122,19 +150,20 @@ function primarySetup(options: SelfHostedPostgresOptions, dir: string): string {
   ].join('\n');
 }
 
-function standbySetup(options: SelfHostedPostgresOptions, dir: string): string {
-  const primary = options.replication?.role === 'standby' ? options.replication.primaryAddress : '';
-  const data = `/var/lib/postgresql/${options.version}/main`;
+function standbySetup(options: SelfHostedPostgresOptions): string {
+  const primary = options.replication?.role === 'standby' ? options.replication.primaryHost : '';
   return [
     '#!/bin/bash',
     'set -euo pipefail',
-    ...installConfig(dir),
-    // Clone once; later runs find standby.signal and only refresh the configuration.
-    `if [ ! -f ${data}/standby.signal ]; then`,
+    ...findCluster(options),
+    ...installConfig(),
+    // Clone once; later runs find standby.signal and only refresh the configuration. The
+    // primary's certificate is checked against the deployment CA and its name.
+    'if [ ! -f "$data/standby.signal" ]; then',
     '  systemctl stop postgresql',
-    `  rm -rf ${data}`,
-    `  until PGPASSWORD=$(cat ${REPLICATION_PASSWORD_FILE}) runuser -u postgres --preserve-environment -- pg_basebackup -h ${primary} -U replicator -D ${data} -R -X stream --checkpoint=fast "--dbname=sslmode=require"; do`,
-    `    rm -rf ${data}`,
+    '  rm -rf "$data"',
+    `  until PGPASSWORD=$(cat ${REPLICATION_PASSWORD_FILE}) runuser -u postgres --preserve-environment -- pg_basebackup -h ${primary} -U replicator -D "$data" -R -X stream --checkpoint=fast "--dbname=sslmode=verify-full sslrootcert=${POSTGRES_TLS_DIR}/ca.pem"; do`,
+    '    rm -rf "$data"',
     '    sleep 15',
     '  done',
     'fi',

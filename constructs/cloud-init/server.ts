@@ -1,15 +1,19 @@
 import type { CloudConfig } from '../../provider/cloud-init.js';
+import { pkiPaths } from '../../server/pki/layout.js';
 import { renderServiceUnit } from './systemd.js';
 
 export const SERVER_DATA_DIR = '/var/lib/smc';
 export const SERVER_ENV_FILE = '/etc/smc/server.env';
-export const SERVER_PKI_DIR = `${SERVER_DATA_DIR}/pki`;
+/** The files `smc serve --data-dir /var/lib/smc` reads: the server's own layout, not a copy. */
+export const SERVER_PKI = pkiPaths(SERVER_DATA_DIR);
 
 export interface ServerUnitOptions {
   /** Every name agents and consoles may use: this host, the service name, the load balancer. */
   readonly hostnames: readonly string[];
   readonly agentPort: number;
   readonly consolePort: number;
+  /** The plan's replication interval, told to agents until the server stretches it. */
+  readonly intervalSeconds: number;
   /** Start after the local PostgreSQL when it shares the host. */
   readonly localDatabase: boolean;
 }
@@ -25,6 +29,7 @@ export function serverCloudConfig(options: ServerUnitOptions): CloudConfig {
       '--host 0.0.0.0',
       `--agent-port ${options.agentPort}`,
       `--console-port ${options.consolePort}`,
+      `--interval ${options.intervalSeconds}s`,
       ...options.hostnames.map((name) => `--hostname ${name}`),
     ],
     environmentFile: SERVER_ENV_FILE,
@@ -36,7 +41,8 @@ export function serverCloudConfig(options: ServerUnitOptions): CloudConfig {
     packages: [],
     writeFiles: [{ path: '/etc/systemd/system/smc-server.service', content: unit }],
     runcmd: [
-      `install -d -m 0750 -o smc -g smc ${SERVER_DATA_DIR} ${SERVER_PKI_DIR}`,
+      // Secrets may already sit in pki/ (placed by root); the service account owns the folder.
+      `install -d -m 0700 -o smc -g smc ${SERVER_DATA_DIR} ${SERVER_PKI.dir}`,
       'systemctl daemon-reload',
       'systemctl enable smc-server.service',
       'systemctl restart smc-server.service',

@@ -1,5 +1,5 @@
 import type { CloudConfig } from '../../provider/cloud-init.js';
-import type { ForwardProxyOptions } from './apache-proxy.js';
+import { type ForwardProxyOptions, tunnelsFor } from './apache-proxy.js';
 
 /** Squid with the same policy as the Apache flavour: CONNECT to the server's port, cached updates, nothing else. */
 export function squidProxyCloudConfig(options: ForwardProxyOptions): CloudConfig {
@@ -23,6 +23,8 @@ export function squidProxyCloudConfig(options: ForwardProxyOptions): CloudConfig
     'maximum_object_size 1 GB',
     'via off',
     'forwarded_for delete',
+    // Two descriptors per open tunnel (agent side, server side), plus the cache's.
+    `max_filedescriptors ${Math.max(4_096, tunnelsFor(options.agents) * 2 + 1_024)}`,
   ].join('\n');
   return {
     systemUsers: [],

@@ -1,14 +1,13 @@
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config/index.js';
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault/index.js';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment/index.js';
-import { RandomProvider } from '@cdktf/provider-random/lib/provider/index.js';
-import { StringResource } from '@cdktf/provider-random/lib/string-resource/index.js';
 import { Construct } from 'constructs';
-import { ensureProvider } from '../terraform-providers.js';
 import { azureName } from './names.js';
 
 export interface AzureKeyVaultProps {
   readonly prefix: string;
+  /** Random suffix (a reference): vault names are global. */
+  readonly nameSuffix: string;
   readonly location: string;
   readonly resourceGroupName: string;
   readonly allowedCidrs: readonly string[];
@@ -27,16 +26,9 @@ export class AzureKeyVault extends Construct {
   constructor(scope: Construct, id: string, props: AzureKeyVaultProps) {
     super(scope, id);
     this.allowedCidrs = props.allowedCidrs;
-    ensureProvider(this, 'random', (stack) => new RandomProvider(stack, 'random'));
     const client = new DataAzurermClientConfig(this, 'Client', {});
-    // Vault names are global; a random suffix (fixed once applied) keeps two deployments apart.
-    const suffix = new StringResource(this, 'NameSuffix', {
-      length: 6,
-      special: false,
-      upper: false,
-    });
     this.vault = new KeyVault(this, 'Vault', {
-      name: `${azureName(props.prefix, 'kv')}-${suffix.result}`,
+      name: `${azureName(props.prefix, 'kv')}-${props.nameSuffix}`,
       location: props.location,
       resourceGroupName: props.resourceGroupName,
       tenantId: client.tenantId,

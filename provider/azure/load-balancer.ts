@@ -14,13 +14,17 @@ export interface AzureLoadBalancerProps {
   readonly subnetId: string;
   readonly ports: readonly number[];
   readonly backendNicIds: readonly string[];
+  /** Every rule sends traffic to a server only while this HTTPS route answers 200. */
+  readonly health: { readonly port: number; readonly path: string };
 }
 
 const FRONTEND = 'private';
 
 /**
- * Internal Standard Load Balancer, zone-redundant frontend, one TCP rule and probe per port.
- * Layer 4 pass-through keeps mutual TLS end to end: the servers see the agents' certificates.
+ * Internal Standard Load Balancer, zone-redundant frontend, one TCP rule per port, all behind
+ * one HTTPS probe of the server's health route: a server whose process hangs or lost its
+ * database stops getting agents, where a TCP probe would still see its port open. Layer 4
+ * pass-through keeps mutual TLS end to end: the servers see the agents' certificates.
  */
 export class AzureLoadBalancer extends Construct {
   readonly lb: Lb;
@@ -54,15 +58,17 @@ export class AzureLoadBalancer extends Construct {
         backendAddressPoolId: pool.id,
       });
     });
+    // Azure's HTTPS probe does not check the certificate, and the route needs no token.
+    const probe = new LbProbe(this, 'HealthProbe', {
+      name: `https-${props.health.port}-health`,
+      loadbalancerId: this.lb.id,
+      protocol: 'Https',
+      port: props.health.port,
+      requestPath: props.health.path,
+      intervalInSeconds: 5,
+      numberOfProbes: 2,
+    });
     for (const port of props.ports) {
-      const probe = new LbProbe(this, `Probe-${port}`, {
-        name: `tcp-${port}`,
-        loadbalancerId: this.lb.id,
-        protocol: 'Tcp',
-        port,
-        intervalInSeconds: 5,
-        numberOfProbes: 2,
-      });
       new LbRule(this, `Rule-${port}`, {
         name: `tcp-${port}`,
         loadbalancerId: this.lb.id,

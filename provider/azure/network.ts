@@ -131,6 +131,10 @@ export class AzureNetwork extends Construct {
     }
   }
 
+  hasZone(zone: Zone): boolean {
+    return this.cidrs.has(zone);
+  }
+
   cidrOf(zone: Zone): string {
     const cidr = this.cidrs.get(zone);
     if (!cidr) throw new Error(`zone ${zone} is not part of this network`);

@@ -7,11 +7,17 @@ import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone/ind
 import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link/index.js';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider/index.js';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group/index.js';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider/index.js';
+import { StringResource } from '@cdktf/provider-random/lib/string-resource/index.js';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key/index.js';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider/index.js';
+import { Annotations, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
+import { renderCloudConfigYaml } from '../cloud-init.js';
+import { withHostFirewall } from '../host-firewall/index.js';
 import type {
   DnsRecord,
+  FirewallRule,
   LoadBalancerHandle,
   LoadBalancerSpec,
   MachineHandle,
@@ -44,6 +50,7 @@ import { type AzurePlatformProps, type ResolvedAzureProps, resolveAzureProps } f
 export class AzurePlatform extends Construct implements Platform {
   readonly kind = 'azure' as const;
   readonly supportsManagedPostgres = true;
+  readonly placesOfficeProxies: boolean;
   readonly dnsZone: string;
   readonly dnsNote: string;
   readonly props: ResolvedAzureProps;
@@ -54,13 +61,22 @@ export class AzurePlatform extends Construct implements Platform {
   private network_: AzureNetwork | undefined;
   private readonly machines = new Map<string, AzureMachine>();
   private readonly secrets: KeyVaultSecret[] = [];
+  private readonly secretNameList: string[] = [];
+  private readonly documents = new Map<string, string>();
+  private rules: readonly FirewallRule[] = [];
   private adminKey: string | undefined;
+  /**
+   * Appended to names Azure wants unique worldwide (Key Vault, PostgreSQL server): random
+   * once, then fixed in state, so two deployments with the same prefix never collide.
+   */
+  readonly globalNameSuffix: string;
 
   constructor(scope: Construct, id: string, props: AzurePlatformProps) {
     super(scope, id);
     this.props = resolveAzureProps(props);
     const { namePrefix: prefix, location } = this.props;
     this.dnsZone = this.props.dnsZone;
+    this.placesOfficeProxies = this.props.officeProxies === 'vnet';
     this.dnsNote = `names resolve inside the VNet through the private zone ${this.dnsZone}; link it to your hub or forward to it from on-premises DNS`;
     ensureProvider(
       this,
@@ -90,12 +106,29 @@ export class AzurePlatform extends Construct implements Platform {
         notes: 'smc-kit deployment: remove the lock before terraform destroy',
       });
     }
+    ensureProvider(this, 'random', (stack) => new RandomProvider(stack, 'random'));
+    this.globalNameSuffix = new StringResource(this, 'NameSuffix', {
+      length: 6,
+      special: false,
+      upper: false,
+    }).result;
     this.keyVault = new AzureKeyVault(this, 'KeyVault', {
       prefix,
+      nameSuffix: this.globalNameSuffix,
       location,
       resourceGroupName: this.resourceGroupName,
       allowedCidrs: this.props.keyVaultAllowedCidrs,
     });
+    if (this.props.keyVaultAllowedCidrs.length === 0) {
+      Annotations.of(this).addWarning(
+        'Key Vault admits no address outside the VNet: `terraform apply` writes the generated secrets into it and fails with 403 ForbiddenByFirewall unless it runs inside the VNet. Pass the public egress address of the machine that applies (keyVaultAllowedCidrs, smc synth --key-vault-allowed-cidr 203.0.113.7/32).',
+      );
+    }
+    new TerraformOutput(this, 'key_vault_name', {
+      value: this.keyVault.vault.name,
+      description:
+        'Key Vault holding every generated secret, e.g. az keyvault secret show --vault-name <this> --name admin-token',
+    }).overrideLogicalId('key_vault_name');
     this.zone = new PrivateDnsZone(this, 'DnsZone', {
       name: this.dnsZone,
       resourceGroupName: this.resourceGroupName,
@@ -103,8 +136,18 @@ export class AzurePlatform extends Construct implements Platform {
     this.diagnostics('KeyVaultDiagnostics', this.keyVault.vault.id, { logs: true, metrics: true });
   }
 
+  /** Cloud-init of the office proxies that run on-premises (officeProxies 'on-premises'). */
+  get cloudInitDocuments(): ReadonlyMap<string, string> {
+    return this.documents;
+  }
+
+  get secretNames(): readonly string[] {
+    return this.secretNameList;
+  }
+
   network(scope: Construct, id: string, spec: NetworkSpec): NetworkHandle {
     if (this.network_) throw new Error('the Azure platform holds one network per deployment');
+    this.rules = spec.rules;
     const network = new AzureNetwork(scope, id, {
       prefix: this.props.namePrefix,
       location: this.props.location,
@@ -134,6 +177,7 @@ export class AzurePlatform extends Construct implements Platform {
 
   machine(scope: Construct, id: string, spec: MachineSpec): MachineHandle {
     const network = this.requireNetwork();
+    if (spec.role === 'proxy' && !this.placesOfficeProxies) return this.onPremisesProxy(spec);
     const machine = new AzureMachine(scope, id, {
       prefix: this.props.namePrefix,
       location: this.props.location,
@@ -164,6 +208,7 @@ export class AzurePlatform extends Construct implements Platform {
       resourceGroupName: this.resourceGroupName,
       delegatedSubnetId: network.subnetOf('database').id,
       virtualNetworkId: network.vnet.id,
+      nameSuffix: this.globalNameSuffix,
       spec,
     });
     this.diagnostics('PostgresDiagnostics', postgres.server.id, { logs: true, metrics: true });
@@ -188,6 +233,7 @@ export class AzurePlatform extends Construct implements Platform {
       subnetId: network.subnetOf(spec.zone).id,
       ports: spec.ports,
       backendNicIds: nicIds,
+      health: spec.health,
     });
     this.diagnostics('LoadBalancerDiagnostics', lb.lb.id, { logs: false, metrics: true });
     return { privateAddress: lb.privateAddress };
@@ -226,6 +272,7 @@ export class AzurePlatform extends Construct implements Platform {
         spec.name,
       );
     }
+    this.secretNameList.push(spec.name);
     const secret = new KeyVaultSecret(scope, id, {
       name: spec.name,
       value: spec.value,
@@ -250,6 +297,36 @@ export class AzurePlatform extends Construct implements Platform {
       this.adminKey = key.publicKeyOpenssh;
     }
     return this.adminKey;
+  }
+
+  /**
+   * A proxy in its branch office: no Azure resource, only the host's `#cloud-config` (with
+   * its nftables firewall, as on existing hosts) for the office's hypervisor. Proxies hold no
+   * secrets, so the document is complete as written.
+   */
+  private onPremisesProxy(spec: MachineSpec): MachineHandle {
+    if (spec.secretFiles.length > 0) {
+      throw new Error(`${spec.hostname}: an on-premises host cannot receive Key Vault secrets`);
+    }
+    const config = withHostFirewall(
+      spec.hostname,
+      spec.zone,
+      this.rules,
+      (zone) => (this.requireNetwork().hasZone(zone) ? [this.requireNetwork().cidrOf(zone)] : []),
+      spec.cloudConfig,
+    );
+    this.documents.set(
+      spec.hostname,
+      renderCloudConfigYaml(config, [
+        `smc-kit ${spec.role} host ${spec.hostname}.${this.dnsZone}, on-premises in office ${spec.office ?? '?'}`,
+        `Boot it on the office's hypervisor; it must resolve the ${this.dnsZone} names (forward the zone to Azure's private DNS).`,
+      ]),
+    );
+    return {
+      hostname: spec.hostname,
+      fqdn: `${spec.hostname}.${this.dnsZone}`,
+      privateAddress: '',
+    };
   }
 
   private requireNetwork(): AzureNetwork {

@@ -14,6 +14,8 @@ export interface AzurePostgresProps {
   readonly resourceGroupName: string;
   readonly delegatedSubnetId: string;
   readonly virtualNetworkId: string;
+  /** Random suffix (a reference): Flexible Server names are global (`<name>.postgres.database.azure.com`). */
+  readonly nameSuffix: string;
   readonly spec: ManagedPostgresSpec;
 }
 
@@ -47,7 +49,7 @@ export class AzurePostgres extends Construct {
       registrationEnabled: false,
     });
     this.server = new PostgresqlFlexibleServer(this, 'Server', {
-      name: azureName(prefix, spec.name),
+      name: `${azureName(prefix, spec.name)}-${props.nameSuffix}`,
       location,
       resourceGroupName,
       version: spec.version,

@@ -22,8 +22,18 @@ export interface AzurePlatformProps {
   readonly lock?: 'CanNotDelete' | 'ReadOnly';
   /** Log Analytics workspace id; when set, Key Vault, database, NSGs and load balancer send logs to it. @default none */
   readonly diagnosticsWorkspaceId?: string;
-  /** Address ranges that may reach Key Vault's data plane besides the VNet (where terraform runs). @default [] */
+  /**
+   * Public address ranges that may reach Key Vault's data plane besides the VNet: the
+   * machine that runs `terraform apply` writes the generated secrets there, so its egress
+   * address must be listed unless it runs inside the VNet. @default [] (a warning says so)
+   */
   readonly keyVaultAllowedCidrs?: readonly string[];
+  /**
+   * Where branch-office proxies run: 'on-premises' writes each proxy's cloud-init (with its
+   * firewall) for the office's own hypervisor and admits the offices' ranges to the server;
+   * 'vnet' builds them as VMs in the VNet (offices linked by VPN). @default 'on-premises'
+   */
+  readonly officeProxies?: 'on-premises' | 'vnet';
 }
 
 export interface ResolvedAzureProps {
@@ -37,6 +47,7 @@ export interface ResolvedAzureProps {
   readonly lock: 'CanNotDelete' | 'ReadOnly' | undefined;
   readonly diagnosticsWorkspaceId: string | undefined;
   readonly keyVaultAllowedCidrs: readonly string[];
+  readonly officeProxies: 'on-premises' | 'vnet';
 }
 
 export function resolveAzureProps(props: AzurePlatformProps): ResolvedAzureProps {
@@ -102,17 +113,41 @@ export function resolveAzureProps(props: AzurePlatformProps): ResolvedAzureProps
       props.diagnosticsWorkspaceId,
     );
   }
-  const keyVaultAllowedCidrs = props.keyVaultAllowedCidrs ?? [];
-  keyVaultAllowedCidrs.forEach((cidr, i) => {
-    const [ip, bits] = cidr.split('/');
-    if (!ip || !isIPv4(ip) || (bits !== undefined && !(Number(bits) >= 8 && Number(bits) <= 32))) {
+  if (props.keyVaultAllowedCidrs !== undefined && !Array.isArray(props.keyVaultAllowedCidrs)) {
+    throw new PropsError(
+      'keyVaultAllowedCidrs',
+      'must be a list of address ranges',
+      props.keyVaultAllowedCidrs,
+    );
+  }
+  const keyVaultAllowedCidrs = (props.keyVaultAllowedCidrs ?? []).map((cidr, i) => {
+    const [ip, bits, extra] = String(cidr).split('/');
+    if (
+      !ip ||
+      !isIPv4(ip) ||
+      extra !== undefined ||
+      (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) >= 8 && Number(bits) <= 32))
+    ) {
       throw new PropsError(
         `keyVaultAllowedCidrs[${i}]`,
         'must be an IPv4 address or CIDR from /8 to /32',
         cidr,
       );
     }
+    if (isPrivate(ip)) {
+      throw new PropsError(
+        `keyVaultAllowedCidrs[${i}]`,
+        "must be a public range: Key Vault's firewall sees the public address terraform connects from (inside the VNet, the subnets' service endpoint already lets it in)",
+        cidr,
+      );
+    }
+    // Azure stores a single address without /32; writing it that way avoids a diff on every plan.
+    return bits === '32' ? ip : cidr;
   });
+  const officeProxies = props.officeProxies ?? 'on-premises';
+  if (officeProxies !== 'on-premises' && officeProxies !== 'vnet') {
+    throw new PropsError('officeProxies', "must be 'on-premises' or 'vnet'", officeProxies);
+  }
   return {
     location: props.location,
     namePrefix,
@@ -124,6 +159,7 @@ export function resolveAzureProps(props: AzurePlatformProps): ResolvedAzureProps
     lock: props.lock,
     diagnosticsWorkspaceId: props.diagnosticsWorkspaceId,
     keyVaultAllowedCidrs,
+    officeProxies,
   };
 }
 

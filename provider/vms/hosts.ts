@@ -11,6 +11,11 @@ export interface VmsHost {
   readonly sshPrivateKeyPath: string;
   /** SSH port. @default 22 */
   readonly sshPort?: number;
+  /**
+   * Proxy hosts only: the branch office (its name) whose agents it serves. Untagged proxy
+   * hosts are handed to the offices in order. @default untagged
+   */
+  readonly office?: string;
 }
 
 /** Hosts per role, in order: the first server is `smc-server-1`, and so on. */
@@ -53,6 +58,12 @@ export function validateInventory(raw: unknown, label = 'hosts'): VmsInventory {
       throw new PropsError(`${label}.${key}`, 'must be an array of hosts', list);
     inventory[key as HostRole] = list.map((host, i) => {
       const parsed = validateHost(host, `${label}.${key}[${i}]`);
+      if (parsed.office !== undefined && key !== 'proxy') {
+        throw new PropsError(
+          `${label}.${key}[${i}].office`,
+          'applies to proxy hosts only (the office whose agents they serve)',
+        );
+      }
       const previous = seen.get(parsed.address);
       if (previous) {
         throw new PropsError(
@@ -71,7 +82,7 @@ export function validateInventory(raw: unknown, label = 'hosts'): VmsInventory {
   return inventory;
 }
 
-const KNOWN_HOST_FIELDS = ['address', 'sshUser', 'sshPrivateKeyPath', 'sshPort'];
+const KNOWN_HOST_FIELDS = ['address', 'sshUser', 'sshPrivateKeyPath', 'sshPort', 'office'];
 
 function validateHost(raw: unknown, path: string): VmsHost {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -86,7 +97,7 @@ function validateHost(raw: unknown, path: string): VmsHost {
       );
     }
   }
-  const { address, sshUser, sshPrivateKeyPath, sshPort } = host;
+  const { address, sshUser, sshPrivateKeyPath, sshPort, office } = host;
   if (typeof address !== 'string' || !isIPv4(address)) {
     throw new PropsError(`${path}.address`, 'must be an IPv4 address', address);
   }
@@ -114,7 +125,23 @@ function validateHost(raw: unknown, path: string): VmsHost {
   ) {
     throw new PropsError(`${path}.sshPort`, 'must be an integer from 1 to 65535', sshPort);
   }
-  return { address, sshUser, sshPrivateKeyPath, ...(sshPort === undefined ? {} : { sshPort }) };
+  if (
+    office !== undefined &&
+    (typeof office !== 'string' || !/^[a-z][a-z0-9-]{0,30}[a-z0-9]$/.test(office))
+  ) {
+    throw new PropsError(
+      `${path}.office`,
+      'must be an office name (lower case, as in offices[].name)',
+      office,
+    );
+  }
+  return {
+    address,
+    sshUser,
+    sshPrivateKeyPath,
+    ...(sshPort === undefined ? {} : { sshPort }),
+    ...(office === undefined ? {} : { office }),
+  };
 }
 
 /** Placeholder inventory with the given number of hosts per role, from the TEST-NET ranges. */

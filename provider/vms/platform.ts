@@ -3,6 +3,7 @@ import { Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { mergeCloudConfigs, renderBootstrapScript, renderCloudConfigYaml } from '../cloud-init.js';
 import { validateDnsZone } from '../dns-zone.js';
+import { withHostFirewall } from '../host-firewall/index.js';
 import type {
   DnsRecord,
   FirewallRule,
@@ -21,10 +22,9 @@ import type {
 } from '../platform.js';
 import { PropsError } from '../props-error.js';
 import { ensureProvider } from '../terraform-providers.js';
-import { firewallCloudConfig } from './firewall-config.js';
+import { etcHostsCloudConfig } from './etc-hosts.js';
 import { haproxyCloudConfig } from './haproxy.js';
 import { isPlaceholderAddress, type VmsHost, type VmsInventory } from './hosts.js';
-import { renderNftables } from './nftables.js';
 import { sshMachine } from './ssh-machine.js';
 import { ZoneFile } from './zone-file.js';
 
@@ -33,6 +33,11 @@ export interface VmsPlatformProps {
   readonly hosts: VmsInventory;
   /** DNS zone the deployment's names live in; records are written out as a zone file. @default 'smc.internal' */
   readonly dnsZone?: string;
+  /**
+   * Write the deployment's names into a marked block of each host's /etc/hosts, so the hosts
+   * reach each other before (or without) the site's DNS serving the zone. @default true
+   */
+  readonly etcHosts?: boolean;
 }
 
 /** Which zone each role's hosts sit in, for firewall sources. */
@@ -44,28 +49,39 @@ const ZONE_OF_ROLE: Readonly<Record<HostRole, Zone>> = {
   mdm: 'mdm',
 };
 
+interface PlacedMachine {
+  readonly spec: MachineSpec;
+  readonly host: VmsHost;
+}
+
 /**
  * Existing hosts over SSH. Each host gets one null_resource with file and remote-exec
  * provisioners running the same configuration cloud-init would; `cloudInitDocuments` keeps
  * each host's `#cloud-config` so the same hosts can be built on any hypervisor instead.
  * There is no secret store: generated secrets live in Terraform state (sensitive) and reach
- * hosts over SSH only.
+ * hosts over SSH only. Host configurations are rendered at synth, once every host exists,
+ * because each one names all of them (/etc/hosts) and its firewall's sources.
  */
 export class VmsPlatform extends Construct implements Platform {
   readonly kind = 'vms' as const;
   readonly dnsZone: string;
   readonly supportsManagedPostgres = false;
+  readonly placesOfficeProxies = true;
   readonly dnsNote: string;
   readonly hosts: VmsInventory;
   private rules: readonly FirewallRule[] = [];
-  private readonly documents = new Map<string, string>();
+  private readonly placed = new Map<string, PlacedMachine>();
   private readonly zoneFile: ZoneFile;
+  private readonly etcHosts: boolean;
+  private readonly usedProxyHosts = new Set<VmsHost>();
+  private readonly secretNameList: string[] = [];
 
   constructor(scope: Construct, id: string, props: VmsPlatformProps) {
     super(scope, id);
     this.hosts = props.hosts;
     this.dnsZone = validateDnsZone(props.dnsZone ?? 'smc.internal');
-    this.dnsNote = `add the records of the dns_zone_file output to the ${this.dnsZone} zone of your DNS server`;
+    this.etcHosts = props.etcHosts ?? true;
+    this.dnsNote = `add the records of the dns_zone_file output to the ${this.dnsZone} zone of your DNS server (agents find the server through it${this.etcHosts ? '; the hosts themselves also get them in /etc/hosts' : ''})`;
     ensureProvider(this, 'null', (stack) => new NullProvider(stack, 'null'));
     this.zoneFile = new ZoneFile(this.dnsZone);
     new TerraformOutput(this, 'dns_zone_file', {
@@ -83,7 +99,23 @@ export class VmsPlatform extends Construct implements Platform {
 
   /** Each configured host's `#cloud-config`, by host name (secrets listed, not included). */
   get cloudInitDocuments(): ReadonlyMap<string, string> {
-    return this.documents;
+    return new Map(
+      [...this.placed.values()].map(({ spec }) => [
+        spec.hostname,
+        renderCloudConfigYaml(this.configOf(spec), [
+          `smc-kit ${spec.role} host ${spec.hostname}.${this.dnsZone}`,
+          'Place these secret files (mode 0600) before first boot; the services retry until they exist:',
+          ...spec.secretFiles.map(
+            (f) => `  ${f.path} (owner ${f.owner ?? 'root:root'}): secret ${f.secret.name}`,
+          ),
+        ]),
+      ]),
+    );
+  }
+
+  /** Names of the secrets generated for this deployment (all of them live in state). */
+  get secretNames(): readonly string[] {
+    return this.secretNameList;
   }
 
   network(_scope: Construct, _id: string, spec: NetworkSpec): NetworkHandle {
@@ -95,25 +127,12 @@ export class VmsPlatform extends Construct implements Platform {
   }
 
   machine(scope: Construct, id: string, spec: MachineSpec): MachineHandle {
-    const host = this.hostFor(spec.role, spec.index);
-    const nftables = renderNftables(spec.hostname, spec.zone, this.rules, (zone) =>
-      this.cidrsOf(zone),
-    );
-    const config = mergeCloudConfigs(firewallCloudConfig(nftables), spec.cloudConfig);
-    this.documents.set(
-      spec.hostname,
-      renderCloudConfigYaml(config, [
-        `smc-kit ${spec.role} host ${spec.hostname}.${this.dnsZone}`,
-        'Place these secret files (mode 0600) before first boot; the services retry until they exist:',
-        ...spec.secretFiles.map(
-          (f) => `  ${f.path} (owner ${f.owner ?? 'root:root'}): secret ${f.secret.name}`,
-        ),
-      ]),
-    );
+    const host = this.hostFor(spec);
+    this.placed.set(spec.hostname, { spec, host });
     sshMachine(scope, id, {
       hostname: spec.hostname,
       host,
-      bootstrapScript: renderBootstrapScript(config),
+      bootstrapScript: () => renderBootstrapScript(this.configOf(spec)),
       secretFiles: spec.secretFiles,
     });
     this.zoneFile.add({ kind: 'A', name: spec.hostname, addresses: [host.address] });
@@ -139,7 +158,7 @@ export class VmsPlatform extends Construct implements Platform {
       hostname: spec.name,
       zone: spec.zone,
       shape: { cores: 2, memoryGiB: 2, diskGiB: 20 },
-      cloudConfig: haproxyCloudConfig(spec.ports, spec.backends),
+      cloudConfig: haproxyCloudConfig(spec.ports, spec.backends, spec.health),
       secretFiles: [],
     });
     return { privateAddress: handle.privateAddress };
@@ -150,7 +169,25 @@ export class VmsPlatform extends Construct implements Platform {
   }
 
   secret(_scope: Construct, _id: string, spec: SecretSpec): SecretHandle {
+    this.secretNameList.push(spec.name);
     return { name: spec.name, value: spec.value };
+  }
+
+  /** Firewall first, then the deployment's names, then the role: what each host runs. */
+  private configOf(spec: MachineSpec) {
+    const role = this.etcHosts
+      ? mergeCloudConfigs(
+          etcHostsCloudConfig(this.dnsZone, this.zoneFile.addresses()),
+          spec.cloudConfig,
+        )
+      : spec.cloudConfig;
+    return withHostFirewall(
+      spec.hostname,
+      spec.zone,
+      this.rules,
+      (zone) => this.cidrsOf(zone),
+      role,
+    );
   }
 
   private cidrsOf(zone: Zone): readonly string[] {
@@ -159,16 +196,34 @@ export class VmsPlatform extends Construct implements Platform {
       .flatMap((role) => this.hosts[role]?.map((h) => `${h.address}/32`) ?? []);
   }
 
-  private hostFor(role: HostRole, index: number): VmsHost {
-    const list = this.hosts[role] ?? [];
-    const host = list[index - 1];
+  private hostFor(spec: MachineSpec): VmsHost {
+    const list = this.hosts[spec.role] ?? [];
+    if (spec.role === 'proxy' && spec.office !== undefined) return this.proxyHostFor(spec, list);
+    const host = list[spec.index - 1];
     if (!host) {
       throw new PropsError(
-        `hosts.${role}`,
-        `must list at least ${index} host(s) for this plan`,
+        `hosts.${spec.role}`,
+        `must list at least ${spec.index} host(s) for this plan`,
         list.length === 0 ? undefined : `${list.length}`,
       );
     }
+    return host;
+  }
+
+  /** The office's own (tagged) hosts first, then untagged ones in office order. */
+  private proxyHostFor(spec: MachineSpec, list: readonly VmsHost[]): VmsHost {
+    const own = list.filter((h) => h.office === spec.office);
+    const host =
+      own[spec.index - 1] ??
+      list.find((h) => h.office === undefined && !this.usedProxyHosts.has(h));
+    if (!host) {
+      throw new PropsError(
+        'hosts.proxy',
+        `must list a host for office ${spec.office} (its proxy ${spec.index}): tag one with "office": "${spec.office}" or list untagged proxy hosts in office order`,
+        `${list.length} proxy host(s)`,
+      );
+    }
+    this.usedProxyHosts.add(host);
     return host;
   }
 }

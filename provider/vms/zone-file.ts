@@ -10,6 +10,15 @@ export class ZoneFile {
     this.records.push(record);
   }
 
+  /** Every A record as name/address pairs (a name with two addresses appears twice). */
+  addresses(): { name: string; address: string }[] {
+    return this.records.flatMap((record) =>
+      record.kind === 'A'
+        ? record.addresses.map((address) => ({ name: record.name, address }))
+        : [],
+    );
+  }
+
   render(): string {
     const lines = [`$ORIGIN ${this.zone}.`, '$TTL 300'];
     for (const record of this.records) {

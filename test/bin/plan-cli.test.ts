@@ -47,12 +47,16 @@ describe('smc plan (built binary)', () => {
       clients: 5_000,
       mobileDevices: 100,
       offices: 2,
+      officeClients: null,
       platform: 'vms',
       highAvailability: true,
       phase: 'deployment',
       replicationIntervalSeconds: 480,
     });
     expect(plan.replication.requiredRatePerSecond).toBeCloseTo(10.42, 2);
+    const perOffice = runSmc(['plan', '--clients', '5000', '--office-clients', '1800,200']);
+    expect(perOffice.status).toBe(0);
+    expect(perOffice.stdout).toContain('3 (office 1: 1,800 clients, 2; office 2: 200 clients, 1;');
     expect(runSmc(['plan', '--clients', '60000', '--no-ha', '--json']).stdout).toMatch(
       /"highAvailability": false/,
     );

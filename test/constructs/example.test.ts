@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, formatViolations } from '../../constructs/policy/index.js';
-import { buildApp } from '../../examples/main.js';
+import { buildApp, type SmcStack } from '../../examples/main.js';
 
 /**
  * cdktf-cli is not installed here, so `cdktf synth` cannot run; this does what it would:
@@ -13,15 +13,43 @@ describe('examples/main.ts', () => {
   it('synthesizes a stack that passes the policy suite', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'smc-example-'));
     try {
-      buildApp(outdir).synth();
+      const app = buildApp(outdir);
+      app.synth();
       const json = JSON.parse(readFileSync(join(outdir, 'stacks', 'smc', 'cdk.tf.json'), 'utf8'));
       expect(formatViolations(evaluatePolicy(json))).toBe('');
-      expect(Object.keys(json.resource.azurerm_linux_virtual_machine)).toHaveLength(1 + 4 * 4 + 1);
+      // Server and MDM in Azure; the offices' proxies on-premises, as cloud-init documents.
+      expect(Object.keys(json.resource.azurerm_linux_virtual_machine)).toHaveLength(2);
+      const stack = app.node.findChild('smc') as SmcStack;
+      expect([...stack.platform.cloudInitDocuments.keys()]).toEqual([
+        'smc-proxy-paris-1',
+        'smc-proxy-paris-2',
+        'smc-proxy-paris-3',
+        'smc-proxy-lyon-1',
+        'smc-proxy-lille-1',
+        'smc-proxy-nantes-1',
+      ]);
       expect(json.output.agent_url.value).toBe('https://smc.smc.internal:2222');
       const [kv] = Object.values(json.resource.azurerm_key_vault) as {
         network_acls: { ip_rules: string[] };
       }[];
-      expect(kv?.network_acls.ip_rules).toEqual(['198.51.100.7/32']);
+      // Azure stores a lone address without /32: written that way, plans stay clean.
+      expect(kv?.network_acls.ip_rules).toEqual(['198.51.100.7']);
+      expect(json.terraform.backend).toEqual({
+        azurerm: {
+          resource_group_name: 'tfstate',
+          storage_account_name: 'acmetfstate',
+          container_name: 'tfstate',
+          key: 'smc.tfstate',
+          use_azuread_auth: true,
+        },
+      });
+      const vmData = Object.values(json.resource.azurerm_linux_virtual_machine).map((vm) =>
+        Buffer.from(String((vm as { custom_data: string }).custom_data), 'base64').toString(),
+      );
+      expect(vmData.join('\n')).toContain("'https://mirror.acme.example/nodejs/dist'");
+      expect(vmData.join('\n')).toContain(
+        "'https://mirror.acme.example/smc/smc-kit-0.1.0-offline.tgz'",
+      );
     } finally {
       rmSync(outdir, { recursive: true, force: true });
     }

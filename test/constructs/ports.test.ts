@@ -35,9 +35,10 @@ describe('one port table, rendered identically on both platforms', () => {
 
   it('NSG rules and nftables rules allow the same flows (HA, dedicated database, proxies, MDM)', () => {
     const sizing = { clients: 150_000, offices: 1, mobileDevices: 50 };
-    const azure = azureRules(synthDeployment('azure', sizing).json).filter(
-      (r) => !r.startsWith('database ssh'),
-    );
+    // Proxies in the VNet, so both platforms build every zone.
+    const azure = azureRules(
+      synthDeployment('azure', sizing, {}, { officeProxies: 'vnet' }).json,
+    ).filter((r) => !r.startsWith('database ssh'));
     const vms = vmsRules(synthDeployment('vms', sizing).json).filter(
       (r) => !r.startsWith('database ssh'),
     );
@@ -48,6 +49,30 @@ describe('one port table, rendered identically on both platforms', () => {
     expect(vms).toContain('database postgresql-from-server 5432');
     expect(vms).toContain('mdm mdm-enrollment-from-devices 9980');
     expect(vms.filter((r) => r.includes(' 2223'))).toEqual(['server console-api-from-admins 2223']);
+    expect(vms).toContain('proxy http-proxy-from-office-agents 3128');
+  });
+
+  it("on-premises office proxies: the server admits the offices' ranges, the proxies firewall themselves", () => {
+    const { json, platform } = synthDeployment(
+      'azure',
+      { clients: 3_000, officeClients: [500] },
+      { offices: [{ name: 'paris', agentCidrs: ['10.20.0.0/16'], proxyCidrs: ['10.20.9.0/24'] }] },
+    );
+    const server = resources(json, 'azurerm_network_security_group').find(
+      (n) => n.name === 'smc-nsg-server',
+    );
+    const rules = server?.security_rule as { name: string; source_address_prefixes?: string[] }[];
+    expect(
+      rules.find((r) => r.name === 'agent-replication-from-proxy')?.source_address_prefixes,
+    ).toEqual(['10.20.9.0/24']);
+    expect(resources(json, 'azurerm_network_security_group').map((n) => n.name)).not.toContain(
+      'smc-nsg-proxy',
+    );
+    const proxy = platform.cloudInitDocuments.get('smc-proxy-paris-1') ?? '';
+    expect(proxy).toContain(
+      'ip saddr { 10.20.0.0/16 } tcp dport 3128 accept comment "http-proxy-from-office-agents"',
+    );
+    expect(proxy).toContain('policy drop;');
   });
 
   it('narrows sources: the database only from the server and MDM zones', () => {

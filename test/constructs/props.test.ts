@@ -44,21 +44,22 @@ describe('bad props throw with the field named', () => {
         new SmcDeployment(stack, 'Smc', {
           platform,
           sizing: { clients: 5_000, offices: 2 },
-          proxy: { count: 0 },
+          offices: [{}, { proxies: 0 }],
         }),
-    ).toThrow('proxies.count: must be at least 1 with 2 office(s)');
+    ).toThrow(/^offices\[1\]\.proxies: must be an integer from 1 to 1,000: an office reaches/);
     const plan = planDeployment({ clients: 100, offices: 1 });
     expect(
       () =>
         new HttpProxy(stack, 'P', {
           platform,
           plan,
+          office: { name: 'office-1', index: 1 },
           serverNames: ['a.b'],
           serverPort: 2222,
           agentCidrs: ['10.0.0.0/8'],
           flavor: 'nginx' as 'apache',
         }),
-    ).toThrow(/^proxies\.flavor: must be 'apache' or 'squid'/);
+    ).toThrow(/^offices\[0\]\.proxyFlavor: must be 'apache' or 'squid'/);
   });
 
   it('unknown region, with a suggestion', () => {

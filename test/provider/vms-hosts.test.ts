@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { renderNftables } from '../../provider/host-firewall/nftables.js';
 import type { FirewallRule } from '../../provider/platform.js';
 import {
   isPlaceholderAddress,
   placeholderInventory,
   validateInventory,
 } from '../../provider/vms/hosts.js';
-import { renderNftables } from '../../provider/vms/nftables.js';
 
 const host = { address: '10.0.0.5', sshUser: 'ops', sshPrivateKeyPath: '/home/ops/.ssh/id' };
 

@@ -52,6 +52,7 @@ describe('input validation', () => {
       clients: 10,
       mobileDevices: 0,
       offices: 0,
+      officeClients: null,
       platform: 'azure',
       highAvailability: false,
       phase: 'steady',

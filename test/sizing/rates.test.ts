@@ -72,4 +72,39 @@ describe('proxies', () => {
     const plan = planDeployment({ clients: 30_000, offices: 4, platform: 'azure' });
     expect(plan.machines.find((m) => m.role === 'proxy')).toMatchObject({ count: 24 });
   });
+
+  it('per-office head-counts: each office gets proxies for its own clients', () => {
+    const plan = planDeployment({ clients: 30_000, officeClients: [2_500, 300, 1_000] });
+    expect(plan.input.offices).toBe(3);
+    expect(plan.proxies).toMatchObject({
+      count: 5,
+      perOffice: 3,
+      offices: [
+        { index: 1, clients: 2_500, proxies: 3 },
+        { index: 2, clients: 300, proxies: 1 },
+        { index: 3, clients: 1_000, proxies: 1 },
+      ],
+    });
+    expect(plan.warnings.map((w) => w.code)).not.toContain('MANY_PROXIES_IN_OFFICE');
+  });
+
+  it('head-counts are checked: whole, positive, within the fleet, one per office', () => {
+    expect(() => planDeployment({ clients: 100, officeClients: [60, 50] })).toThrow(
+      'officeClients: add up to 110, more than the 100 clients',
+    );
+    expect(() => planDeployment({ clients: 100, officeClients: [10, 2.5] })).toThrow(
+      /^officeClients\[1\]: must be an integer from 1 to 100/,
+    );
+    expect(() => planDeployment({ clients: 100, offices: 3, officeClients: [10] })).toThrow(
+      /^offices: must equal the number of officeClients entries \(1\)/,
+    );
+  });
+
+  it('warns when an office needs a farm of proxies (the even spread over 150,000 clients)', () => {
+    const plan = planDeployment({ clients: 150_000, offices: 3 });
+    const warning = plan.warnings.find((w) => w.code === 'MANY_PROXIES_IN_OFFICE');
+    expect(warning?.message).toMatch(
+      /^3 offices need more than 5 proxies each \(office 1: 37,500 clients, 38 proxies\).*114 in all: link an office that large to the server directly/,
+    );
+  });
 });
