@@ -51,8 +51,24 @@ case "$suite" in
 esac
 echo "deb $archive $suite $components" >"$rootfs/etc/apt/sources.list"
 
-echo "build-rootfs: downloading the role packages into the offline repository"
 chroot "$rootfs" apt-get update -q >"$work/apt.log" 2>&1
+# cloud-init belongs to the host image, as on any cloud or hypervisor image: hosts booted with
+# a NoCloud seed run the #cloud-config smc synth writes; the others carry cloud-init.disabled.
+chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive \
+  apt-get install -y -q --no-install-recommends cloud-init locales >>"$work/apt.log" 2>&1 || {
+  tail -40 "$work/apt.log" >&2
+  exit 1
+}
+# Cloud images ship en_US.UTF-8 generated; cloud-init's locale step sets it.
+echo 'en_US.UTF-8 UTF-8' >"$rootfs/etc/locale.gen"
+chroot "$rootfs" locale-gen >>"$work/apt.log" 2>&1
+cat >"$rootfs/etc/cloud/cloud.cfg.d/90-smc-e2e.cfg" <<'CFG'
+# The test's hosts have no metadata service: only a seed in /var/lib/cloud/seed/nocloud.
+datasource_list: [NoCloud, None]
+CFG
+chroot "$rootfs" apt-get clean
+
+echo "build-rootfs: downloading the role packages into the offline repository"
 chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive \
   apt-get install -y -q --download-only "${role_packages[@]}" >>"$work/apt.log" 2>&1 || {
   tail -40 "$work/apt.log" >&2

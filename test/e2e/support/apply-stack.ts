@@ -41,8 +41,13 @@ export async function applyNullResources(
   doc: TerraformDocument,
   values: TerraformValues,
   exec: OperatorExec,
+  options: { readonly skipHosts?: readonly string[] } = {},
 ): Promise<AppliedHost[]> {
-  const resources = Object.entries(doc.resource?.null_resource ?? {});
+  const skip = new Set(options.skipHosts ?? []);
+  const resources = Object.entries(doc.resource?.null_resource ?? {}).filter(([, config]) => {
+    const host = (config.connection as { host?: unknown } | undefined)?.host;
+    return !skip.has(String(host));
+  });
   if (resources.length === 0) throw new Error('the stack has no null_resource to apply');
   const keyDir = await mkdtemp(path.join(tmpdir(), 'smc-e2e-apply-'));
   try {

@@ -80,7 +80,10 @@ export class ContainerHost {
         `--machine=${name}`,
         '-D',
         root,
-        '--console=passive',
+        // read-only: the console's output reaches console.log. 'passive' connects the pseudo
+        // TTY to nothing: once its buffer fills (cloud-init writes there), journald and then
+        // PID 1 block on it and the host hangs.
+        '--console=read-only',
         '--resolv-conf=off',
         '--timezone=off',
         '--link-journal=no',
