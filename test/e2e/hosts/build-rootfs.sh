@@ -29,11 +29,22 @@ rootfs=$work/rootfs
 
 extra=()
 script=()
+trust=''
 case "$suite" in
   jammy | noble)
     # debootstrap on Debian knows Ubuntu suites up to its own release; gutsy's script fits all.
     [ -e "/usr/share/debootstrap/scripts/$suite" ] || script=(/usr/share/debootstrap/scripts/gutsy)
-    extra=(--components=main,universe --keyring=/usr/share/keyrings/ubuntu-archive-keyring.gpg)
+    extra=(--components=main,universe)
+    keyring=/usr/share/keyrings/ubuntu-archive-keyring.gpg
+    if [ -f "$keyring" ]; then
+      extra+=(--keyring="$keyring")
+    else
+      # Debian 12 does not package Ubuntu's archive key. This image is a test fixture, never a
+      # host anyone runs: without the key it is built unverified, and says so.
+      echo "build-rootfs: $keyring missing, building $suite WITHOUT signature checks" >&2
+      extra+=(--no-check-gpg)
+      trust='[trusted=yes] '
+    fi
     ;;
 esac
 
@@ -49,13 +60,13 @@ case "$suite" in
   jammy | noble) components="main universe" ;;
   *) components=main ;;
 esac
-echo "deb $archive $suite $components" >"$rootfs/etc/apt/sources.list"
+echo "deb $trust$archive $suite $components" >"$rootfs/etc/apt/sources.list"
 
 chroot "$rootfs" apt-get update -q >"$work/apt.log" 2>&1
 # cloud-init belongs to the host image, as on any cloud or hypervisor image: hosts booted with
 # a NoCloud seed run the #cloud-config smc synth writes; the others carry cloud-init.disabled.
 chroot "$rootfs" env DEBIAN_FRONTEND=noninteractive \
-  apt-get install -y -q --no-install-recommends cloud-init locales >>"$work/apt.log" 2>&1 || {
+  apt-get install -y -q --no-install-recommends cloud-init locales lsb-release >>"$work/apt.log" 2>&1 || {
   tail -40 "$work/apt.log" >&2
   exit 1
 }
@@ -65,6 +76,10 @@ chroot "$rootfs" locale-gen >>"$work/apt.log" 2>&1
 cat >"$rootfs/etc/cloud/cloud.cfg.d/90-smc-e2e.cfg" <<'CFG'
 # The test's hosts have no metadata service: only a seed in /var/lib/cloud/seed/nocloud.
 datasource_list: [NoCloud, None]
+# The site's image: its network is set up outside (the namespace), its apt sources point
+# at the site's mirror. Ubuntu's cloud-init would otherwise rewrite them for the archive.
+network: {config: disabled}
+apt: {preserve_sources_list: true}
 CFG
 chroot "$rootfs" apt-get clean
 
