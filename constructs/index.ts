@@ -1,3 +1,4 @@
+export * from './artifact.js';
 export * from './aspects/tagging.js';
 export * from './certificate-authority.js';
 export * from './cidrs.js';
@@ -7,6 +8,7 @@ export * from './http-proxy.js';
 export * from './management-server.js';
 export * from './mobile-device-connector.js';
 export * from './network.js';
+export * from './offices.js';
 export * from './policy/index.js';
 export * from './ports.js';
 export * from './version.js';

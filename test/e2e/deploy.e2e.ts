@@ -12,6 +12,7 @@ import {
 } from './support/offline-mirror.js';
 import { ensureRootfs } from './support/rootfs-cache.js';
 import { run } from './support/run.js';
+import { sshArgs } from './support/ssh-args.js';
 import { type TerraformDocument, TerraformValues } from './support/terraform-values.js';
 
 /**
@@ -190,7 +191,8 @@ describe(`smc synth --platform vms, deployed on ${SUITE} hosts`, () => {
           ]),
       );
       // Exit 0 and done: every module ran, the role's runcmd included (a failing line fails it).
-      if (proxyCloudInit.status !== 0 || !/^status: done$/m.test(proxyCloudInit.stdout)) {
+      // (--wait prints dots while it waits; newer releases put no line break after them.)
+      if (proxyCloudInit.status !== 0 || !/(^|\.)status: done$/m.test(proxyCloudInit.stdout)) {
         throw new Error(
           `cloud-init on the proxy did not finish cleanly:\n${proxyCloudInit.stdout}`,
         );
@@ -511,25 +513,11 @@ async function checkPrerequisites(): Promise<void> {
 const NO_CLOUD_INIT = { '/etc/cloud/cloud-init.disabled': { content: '' } };
 
 function ssh(lab: Lab, address: string, command: string, timeoutMs = 60_000) {
-  return lab.exec(
-    'admin',
-    'ssh',
-    [
-      '-i',
-      path.join(lab.dir, 'id_ed25519'),
-      '-o',
-      'StrictHostKeyChecking=no',
-      '-o',
-      'UserKnownHostsFile=/dev/null',
-      '-o',
-      'BatchMode=yes',
-      '-o',
-      'LogLevel=ERROR',
-      `root@${address}`,
-      command,
-    ],
-    { timeoutMs, allowFailure: true },
-  );
+  const key = path.join(lab.dir, 'id_ed25519');
+  return lab.exec('admin', 'ssh', sshArgs({ key, user: 'root', host: address, command }), {
+    timeoutMs,
+    allowFailure: true,
+  });
 }
 
 /** Polls an HTTPS route from an operator machine until it answers 200 (services start late). */

@@ -1,11 +1,28 @@
+import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
+import { SmcDeployment } from '../../constructs/deployment.js';
+import type { OfficeProps } from '../../constructs/offices.js';
 import { renderNftables } from '../../provider/host-firewall/nftables.js';
 import type { FirewallRule } from '../../provider/platform.js';
 import {
   isPlaceholderAddress,
   placeholderInventory,
+  type VmsInventory,
   validateInventory,
 } from '../../provider/vms/hosts.js';
+import { VmsPlatform } from '../../provider/vms/platform.js';
+import { planDeployment, type SizingInput } from '../../sizing/index.js';
+
+function synthOn(
+  hosts: VmsInventory,
+  sizing: Omit<SizingInput, 'platform'>,
+  offices: readonly OfficeProps[],
+) {
+  const stack = new TerraformStack(Testing.app(), 'smc');
+  const platform = new VmsPlatform(stack, 'Platform', { hosts });
+  const plan = planDeployment({ ...sizing, platform: 'vms' });
+  return { deployment: new SmcDeployment(stack, 'Smc', { platform, plan, offices }) };
+}
 
 const host = { address: '10.0.0.5', sshUser: 'ops', sshPrivateKeyPath: '/home/ops/.ssh/id' };
 
@@ -36,8 +53,47 @@ describe('hosts file validation names the bad field', () => {
       { server: [host], proxy: [host] },
       /^hosts\.proxy\[0\]\.address: is already used by hosts\.server\[0\]/,
     ],
+    [
+      { server: [{ ...host, office: 'paris' }] },
+      /^hosts\.server\[0\]\.office: applies to proxy hosts only/,
+    ],
+    [
+      { server: [host], proxy: [{ ...host, address: '10.0.0.9', office: 'Paris HQ' }] },
+      /^hosts\.proxy\[0\]\.office: must be an office name/,
+    ],
   ])('%j', (raw, message) => {
     expect(() => validateInventory(raw)).toThrow(message);
+  });
+
+  it('office proxies: tagged hosts go to their office, untagged ones in office order', () => {
+    const proxy = (n: number, office?: string) => ({
+      ...host,
+      address: `10.0.1.${n}`,
+      ...(office ? { office } : {}),
+    });
+    const hosts = validateInventory({
+      server: [host],
+      proxy: [proxy(1), proxy(2, 'lyon'), proxy(3)],
+    });
+    const { deployment } = synthOn(hosts, { clients: 3_000, officeClients: [1_500, 100] }, [
+      { name: 'paris' },
+      { name: 'lyon' },
+    ]);
+    expect(
+      deployment.proxies.map((p) => [p.officeName, p.hosts.map((h) => h.privateAddress)]),
+    ).toEqual([
+      ['paris', ['10.0.1.1', '10.0.1.3']],
+      ['lyon', ['10.0.1.2']],
+    ]);
+    expect(() =>
+      synthOn(
+        validateInventory({ server: [host], proxy: [proxy(2, 'lyon')] }),
+        { clients: 3_000, officeClients: [1_500, 100] },
+        [{ name: 'paris' }, { name: 'lyon' }],
+      ),
+    ).toThrow(
+      /^hosts\.proxy: must list a host for office paris \(its proxy 1\): tag one with "office": "paris"/,
+    );
   });
 
   it('accepts a valid inventory as given', () => {

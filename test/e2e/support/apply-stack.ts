@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type RunResult, run } from './run.js';
+import { sshArgs } from './ssh-args.js';
 import type { TerraformDocument, TerraformValues } from './terraform-values.js';
 
 /** Runs a command on the machine terraform applies from (the admin's namespace). */
@@ -74,24 +75,13 @@ async function applyOne(
   const ssh = (remote: string, input: string) =>
     exec(
       'ssh',
-      [
-        '-i',
-        keyFile,
-        '-p',
-        String(connection.port),
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'LogLevel=ERROR',
-        '-o',
-        'ConnectTimeout=10',
-        `${connection.user}@${connection.host}`,
-        remote,
-      ],
+      sshArgs({
+        key: keyFile,
+        user: connection.user,
+        host: connection.host,
+        port: connection.port,
+        command: remote,
+      }),
       input,
     );
   let log = '';
