@@ -15,6 +15,13 @@ const PACKAGES = [
     '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf',
     'chromium renders text with it',
   ],
+  // The deployment test (npm run e2e:deploy) builds and boots Debian hosts and reaches them.
+  ['debootstrap', '/usr/sbin/debootstrap', 'the deploy test builds its hosts root file system'],
+  ['systemd-container', '/usr/bin/systemd-nspawn', 'the deploy test boots its hosts with nspawn'],
+  ['iproute2', '/usr/sbin/ip', 'the deploy test gives each host its network namespace'],
+  ['openssh-client', '/usr/bin/ssh', 'the deploy test applies the stack over SSH'],
+  ['curl', '/usr/bin/curl', "the deploy test calls the deployed console's API"],
+  ['xz-utils', '/usr/bin/xz', 'the deploy test packs Node.js as a nodejs.org release'],
 ];
 
 const missing = PACKAGES.filter(([, file]) => !existsSync(file));
