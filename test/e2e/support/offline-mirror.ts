@@ -20,6 +20,8 @@ export async function ensureNodeRelease(): Promise<{ folder: string; version: st
   const name = `node-v${version}-linux-x64`;
   const tarball = path.join(folder, `${name}.tar.xz`);
   if (existsSync(path.join(folder, 'SHASUMS256.txt'))) return { folder, version };
+  // A clean machine (CI) has no cache folder yet.
+  await mkdir(cacheDir(), { recursive: true });
   const work = await mkdtemp(path.join(cacheDir(), '.node-'));
   try {
     const npmRoot = (await run('npm', ['root', '-g'])).stdout.trim();
