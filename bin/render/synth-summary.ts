@@ -113,7 +113,9 @@ export function renderSynthSummary(summary: SynthSummary): string {
   ];
   if (summary.cloudInitFiles.length > 0) {
     lines.push(
-      `Cloud-init per host (for building VMs elsewhere): ${summary.outdir}/cloud-init/*.yaml (${summary.cloudInitFiles.length})`,
+      summary.platform === 'azure'
+        ? `Cloud-init of the on-premises office proxies (boot them on the offices' hypervisors): ${summary.outdir}/cloud-init/*.yaml (${summary.cloudInitFiles.length})`
+        : `Cloud-init per host (to build the same hosts on any hypervisor instead): ${summary.outdir}/cloud-init/*.yaml (${summary.cloudInitFiles.length})`,
     );
   }
   lines.push(
