@@ -38,6 +38,8 @@ export interface CertificateRequest {
   readonly ipAddresses?: readonly string[];
   /** What the certificate authenticates: a TLS server, or a TLS client (an agent). @default 'server' */
   readonly usage?: 'server' | 'client';
+  /** Subject OU, e.g. the connector's role for the server (server/pki/layout.ts). @default none */
+  readonly organizationalUnit?: string;
 }
 
 const HOURS_PER_DAY = 24;
@@ -124,7 +126,13 @@ export class AgentCertificateAuthority extends Construct {
     const key = new PrivateKey(scope, 'Key', { algorithm: 'ECDSA', ecdsaCurve: PKI_ECDSA_CURVE });
     const certRequest = new CertRequest(scope, 'Request', {
       privateKeyPem: key.privateKeyPem,
-      subject: [{ commonName, organization: this.organization }],
+      subject: [
+        {
+          commonName,
+          organization: this.organization,
+          ...(request.organizationalUnit ? { organizationalUnit: request.organizationalUnit } : {}),
+        },
+      ],
       ...(dnsNames.length > 0 ? { dnsNames: [...dnsNames] } : {}),
       ...(ipAddresses.length > 0 ? { ipAddresses: [...ipAddresses] } : {}),
     });

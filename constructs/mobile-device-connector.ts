@@ -5,7 +5,7 @@ import { mergeCloudConfigs } from '../provider/cloud-init.js';
 import type { MachineHandle, Platform, SecretHandle } from '../provider/platform.js';
 import { generatedPassword } from '../provider/secrets.js';
 import { ensureProvider } from '../provider/terraform-providers.js';
-import { ADMIN_TOKEN_MIN_LENGTH } from '../server/pki/layout.js';
+import { ADMIN_TOKEN_MIN_LENGTH, CONNECTOR_CERTIFICATE_UNIT } from '../server/pki/layout.js';
 import type { SizingPlan } from '../sizing/index.js';
 import { type ArtifactProps, resolveArtifact } from './artifact.js';
 import { AgentCertificateAuthority } from './certificate-authority.js';
@@ -71,9 +71,11 @@ export class MobileDeviceConnector extends Construct {
     });
     ensureProvider(this, 'random', (stack) => new RandomProvider(stack, 'random'));
     this.relayAgentId = new Uuid(this, 'RelayAgentId', {}).result;
+    // The OU is how the server knows this never-enrolled agent is a connector.
     const relay = props.certificateAuthority.issue('RelayCertificate', 'mdm-relay', {
       commonName: this.relayAgentId,
       usage: 'client',
+      organizationalUnit: CONNECTOR_CERTIFICATE_UNIT,
     });
     this.adminToken = platform.secret(this, 'AdminTokenSecret', {
       name: 'mdm-admin-token',

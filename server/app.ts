@@ -4,6 +4,7 @@ import { MAX_BODY_BYTES } from '../protocol/index.js';
 import { registerEnrollRoute } from './agent-plane/enroll-route.js';
 import { InFlightLimit } from './agent-plane/in-flight-limit.js';
 import { registerNoopRoute } from './agent-plane/noop-route.js';
+import { recordProvisionedConnectors } from './agent-plane/provisioned-connectors.js';
 import { registerReplicateRoute } from './agent-plane/replicate-route.js';
 import { CHANNELS, NotificationListener } from './cache/notifications.js';
 import { PolicyCache } from './cache/policy-cache.js';
@@ -198,6 +199,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: false,
       return503OnClosing: true,
     }) as unknown as FastifyInstance;
+    recordProvisionedConnectors(agentApp.server, pool, (error) =>
+      errorLog.unexpected('provisioned-connector-record', error),
+    );
     let closing = false;
     const agentGuards = guardListener(agentApp, {
       name: 'agent',

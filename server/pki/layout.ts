@@ -42,6 +42,13 @@ export const RELAY_FILE_NAMES = {
   provisionedKey: 'agent.key',
 } as const;
 
+/**
+ * The subject OU of a connector's relay certificate that a deployment issues with the agent
+ * CA (it never enrolls, so no connector token recorded its kind). The server takes it as a
+ * fact it owns: only the CA's key can issue it, and /v1/enroll never writes an OU.
+ */
+export const CONNECTOR_CERTIFICATE_UNIT = 'mdm-connector';
+
 /** Absolute paths of the PKI files in a data folder, POSIX style (hosts are Linux). */
 export function pkiPaths(dataDir: string) {
   const dir = `${dataDir.replace(/\/+$/, '')}/${PKI_DIR_NAME}`;

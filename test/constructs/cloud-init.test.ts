@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONNECTOR_CERTIFICATE_UNIT } from '../../server/pki/layout.js';
 import { pkiFilesIn } from '../../server/pki/pki-files.js';
 import { azureUserData, resources, synthDeployment, vmsScripts } from './synth-helper.js';
 
@@ -106,12 +107,17 @@ describe('cloud-init per role', () => {
     }
     expect(mdm).toContain("fetch mdm-relay-certificate '/var/lib/smc-mdm/relay/agent.pem' smc:smc");
     expect(mdm).toContain("fetch mdm-relay-private-key '/var/lib/smc-mdm/relay/agent.key' smc:smc");
-    // The relay certificate is a client certificate whose CN is a generated agent id.
+    // The relay certificate is a client certificate whose CN is a generated agent id and
+    // whose OU tells the server it is a connector (it never enrolls with a connector token).
     const relay = resources(azure.json, 'tls_cert_request').find((r) =>
       String(JSON.stringify(r)).includes('random_uuid'),
     );
     expect(relay?.subject).toEqual([
-      { common_name: expect.stringMatching(/^\$\{random_uuid\./), organization: 'smc-kit' },
+      {
+        common_name: expect.stringMatching(/^\$\{random_uuid\./),
+        organization: 'smc-kit',
+        organizational_unit: CONNECTOR_CERTIFICATE_UNIT,
+      },
     ]);
   });
 

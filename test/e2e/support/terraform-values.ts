@@ -218,6 +218,7 @@ function subjectName(config: Attributes): string {
   const parts = [
     subject.common_name ? `CN=${String(subject.common_name)}` : null,
     subject.organization ? `O=${String(subject.organization)}` : null,
+    subject.organizational_unit ? `OU=${String(subject.organizational_unit)}` : null,
   ].filter((p): p is string => p !== null);
   return parts.join(', ');
 }
