@@ -23,6 +23,7 @@ import { startEmbeddedPostgres } from '../server/store/embedded-postgres.js';
 import { migrate } from '../server/store/migrate.js';
 import { MIGRATIONS } from '../server/store/migrations/index.js';
 import { createPool } from '../server/store/pool.js';
+import { medianMs as timedMedian } from './lib/median-time.js';
 
 const USAGE = `usage: npm run bench:mdm-projection -- [--devices 50000] [--repeat 25] [--out FILE]`;
 const CONNECTOR = '00000000-0000-4000-8000-00000000c0de';
@@ -44,16 +45,8 @@ function options() {
   return { devices, repeat, out: values.out as string };
 }
 
-async function medianMs(repeat: number, run: () => Promise<unknown>): Promise<number> {
-  await run(); // warm the cache and the plan
-  const times: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const started = performance.now();
-    await run();
-    times.push(performance.now() - started);
-  }
-  times.sort((a, b) => a - b);
-  return Math.round((times[Math.floor(times.length / 2)] as number) * 100) / 100;
+function medianMs(repeat: number, run: () => Promise<unknown>): Promise<number> {
+  return timedMedian(repeat, run, { decimals: 2 });
 }
 
 async function main(): Promise<void> {

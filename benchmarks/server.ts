@@ -1,23 +1,34 @@
 /**
- * npm run bench:server — the server's replication rate on this machine.
+ * npm run bench:server — the server's replication rate on this machine, beside the bare limit.
  *
- * Starts the real server (embedded PostgreSQL, fsync on, `noopRoute`) in this process, forks
- * the load generator (benchmarks/lib/server-load.ts) as a separate process, enrolls the agents
- * and steps the in-flight concurrency, each step against /v1/replicate and then /v1/noop on
- * the same server and TLS stack. Then autocannon over HTTP/1.1. Prints a table and writes
- * JSON (benchmarks/results/server.json). Everything listens on 127.0.0.1 and every loop is
- * bounded by count and time.
+ * Interleaved in one run, so a shared box's mood is in every figure: the bare probe
+ * h2-pg-replicate.mjs (--probes, its own PostgreSQL), then the real server (embedded
+ * PostgreSQL, fsync on, `noopRoute`) in this process with the load generator forked as a
+ * separate process, stepping the in-flight concurrency against /v1/replicate and then /v1/noop;
+ * then `smc simulate --rate` (the simulator's own generator) against the same server; then the
+ * probe again, the bare no-op probe h2-noop.mjs, and autocannon over HTTP/1.1. Prints a table,
+ * the ratios to the probes as the headline, and writes JSON (benchmarks/results/server.json).
+ * Everything listens on 127.0.0.1 and every loop is bounded by count and time.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type RunningServer, startServer } from '../server/app.js';
 import { consoleRequest } from './lib/server-console.js';
-import { machineBusyPercent } from './lib/server-cpu.js';
+import { cpuBetween, cpuSnapshot, machineBusyPercent } from './lib/server-cpu.js';
 import { LoadProcess } from './lib/server-load-process.js';
 import { StepMeasurer } from './lib/server-measure.js';
 import { parseServerBenchOptions, type ServerBenchOptions, USAGE } from './lib/server-options.js';
+import {
+  checkProbesFolder,
+  type ProbeNoopStep,
+  type ProbeReplicateStep,
+  runNoopProbe,
+  runReplicateProbe,
+} from './lib/server-probes.js';
+import { ratiosOf } from './lib/server-ratios.js';
 import { headlineOf, renderReport, type ServerBenchReport } from './lib/server-report.js';
+import { primeSimulator, runSimulator } from './lib/server-simulator.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 const ENROLL_CONCURRENCY = 16;
@@ -26,6 +37,7 @@ async function main(): Promise<void> {
   let options: ServerBenchOptions;
   try {
     options = parseServerBenchOptions(process.argv.slice(2));
+    if (options.probesDir) checkProbesFolder(options.probesDir);
   } catch (error) {
     console.error(`${(error as Error).message}\n${USAGE}`);
     process.exitCode = 2;
@@ -38,7 +50,23 @@ async function main(): Promise<void> {
   await chmod(folder, 0o711);
   let server: RunningServer | undefined;
   let load: LoadProcess | undefined;
+  const probeRuns: ProbeReplicateStep[][] = [];
+  let noopProbe: ProbeNoopStep[] = [];
+  const probe = async (when: string) => {
+    if (!options.probesDir) return;
+    console.error(`bare probe h2-pg-replicate.mjs (${when} ours)`);
+    probeRuns.push(
+      await runReplicateProbe(
+        options.probesDir,
+        options.concurrencies,
+        options.stepSeconds,
+        options.warmupSeconds,
+      ),
+    );
+  };
   try {
+    // Interleaved, so the machine's mood of the moment is in both: probe, ours, probe.
+    await probe('before');
     console.error(`starting the server on embedded PostgreSQL in ${folder}`);
     server = await startServer({
       dataDir: path.join(folder, 'data'),
@@ -96,6 +124,59 @@ async function main(): Promise<void> {
       REQUEST_TIMEOUT_MS,
     );
     const steps = await measurer.steps(options);
+    const headline = headlineOf(steps, options.p99LimitMs, options.targetPerSecond);
+
+    let simulator: ServerBenchReport['simulator'] = null;
+    if (options.simulatorSeconds > 0) {
+      const rate =
+        options.simulatorRate || Math.max(50, Math.round(headline.replicate?.perSecond ?? 500));
+      const simToken = JSON.parse(
+        await consoleCall('/api/enrollment-tokens', { uses: options.agents, ttlSeconds: 3_600 }),
+      ) as { token: string };
+      const target = {
+        agentUrl: running.agentUrl,
+        caFile: running.caFile,
+        token: simToken.token,
+        folder: await mkdtemp(path.join(os.tmpdir(), 'smc-bench-sim-')),
+      };
+      try {
+        console.error(
+          `smc simulate: enrolling ${options.agents} agents, then ${rate}/s for ${options.simulatorSeconds} s`,
+        );
+        await primeSimulator(target, options.agents);
+        const parties = { postmasterPid, loadPid: -1 };
+        const before = await cpuSnapshot(parties);
+        const run = await runSimulator(target, options.agents, rate, options.simulatorSeconds);
+        const after = await cpuSnapshot(parties);
+        // Kept beside the benchmark's JSON: the simulator's own figures, for a closer look.
+        await mkdir(path.dirname(options.out), { recursive: true });
+        await copyFile(
+          path.join(target.folder, 'simulate.json'),
+          `${options.out.replace(/\.json$/, '')}.simulate.json`,
+        );
+        const cpu = cpuBetween(before, after, os.cpus().length);
+        const seconds = (after.at - before.at) / 1_000;
+        const replications = Math.max(1, run.ok);
+        simulator = {
+          ...run,
+          serverCpuMicrosPerReplication: Math.round(
+            ((cpu.serverPercent / 100) * seconds * 1e6) / replications,
+          ),
+          postgresCpuMicrosPerReplication: Math.round(
+            ((cpu.postgresPercent / 100) * seconds * 1e6) / replications,
+          ),
+        };
+        console.error(`smc simulate: ${run.perSecond}/s answered, p99 ${run.p99Ms ?? '-'} ms`);
+      } finally {
+        await rm(target.folder, { recursive: true, force: true });
+      }
+    }
+
+    await probe('after');
+    if (options.probesDir) {
+      console.error('bare probe h2-noop.mjs (core stream API)');
+      noopProbe = await runNoopProbe(options.probesDir, options.concurrencies, options.stepSeconds);
+    }
     const autocannon = options.autocannonSeconds > 0 ? await measurer.autocannon(options) : [];
 
     const cpus = os.cpus();
@@ -124,7 +205,10 @@ async function main(): Promise<void> {
       },
       steps,
       autocannon,
-      headline: headlineOf(steps, options.p99LimitMs, options.targetPerSecond),
+      probes: options.probesDir ? { replicate: probeRuns, noop: noopProbe } : null,
+      simulator,
+      headline,
+      ratios: options.probesDir ? ratiosOf(steps, headline, probeRuns, noopProbe) : null,
       totalSeconds: Math.round((performance.now() - began) / 1_000),
     };
     await mkdir(path.dirname(options.out), { recursive: true });

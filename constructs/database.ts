@@ -40,11 +40,25 @@ export interface DatabaseProps {
   readonly backupRetentionDays?: number;
   /** Managed only: copy backups to the paired region. @default true */
   readonly geoRedundantBackup?: boolean;
+  /**
+   * Self-hosted only: where each night's dump is also copied, off the database host, as an
+   * scp destination `user@host:/absolute/folder` (a backup server the architect names). The
+   * copy logs in with the key at `/etc/smc/backup-copy.key` on the database host (place it
+   * with your host setup; the target's host key is learned on first use). A failed copy fails
+   * the `smc-postgres-backup` unit (the local dump is kept). Not allowed on managed databases:
+   * Flexible Server keeps its own backups (geo-redundant by default).
+   * @default none: dumps stay in /var/backups/smc on the database host
+   */
+  readonly backupCopyTarget?: string;
   /** Managed only: replaces the plan's Flexible Server SKU. @default the plan's */
   readonly skuName?: string;
   /** Database and login name. @default 'smc' */
   readonly databaseName?: string;
 }
+
+/** `user@host:/folder`: plain characters only, since it lands in a root shell script. */
+const BACKUP_COPY_TARGET =
+  /^[a-z_][a-z0-9_.-]{0,31}@[A-Za-z0-9.-]{1,253}:\/[A-Za-z0-9._/-]{0,200}$/;
 
 /**
  * PostgreSQL where the plan puts it: a Flexible Server (managed), beside the server on its
@@ -99,6 +113,21 @@ export class Database extends Construct {
         'must be an integer from 7 to 35',
         retention,
       );
+    }
+    const copyTarget = props.backupCopyTarget;
+    if (copyTarget !== undefined) {
+      if (!BACKUP_COPY_TARGET.test(copyTarget))
+        throw new PropsError(
+          'database.backupCopyTarget',
+          'must be an scp destination user@host:/absolute/folder (letters, digits, . _ - / only)',
+          copyTarget,
+        );
+      if (this.placement === 'managed')
+        throw new PropsError(
+          'database.backupCopyTarget',
+          'applies to self-hosted PostgreSQL only: a Flexible Server keeps its own backups',
+          copyTarget,
+        );
     }
     const passwordValue = generatedPassword(this, 'Password');
     this.password = platform.secret(this, 'PasswordSecret', {
@@ -165,6 +194,7 @@ export class Database extends Construct {
       databaseName: this.databaseName,
       user: this.user,
       backupRetentionDays: retention,
+      ...(copyTarget !== undefined ? { backupCopyTarget: copyTarget } : {}),
     };
     const passwordFile: SecretFile = { path: POSTGRES_PASSWORD_FILE, secret: this.password };
     // Clients check the database's certificate against the deployment CA and its name.

@@ -17,6 +17,10 @@ import { type OfficeProps, type ResolvedOffice, resolveOffices } from './offices
 
 export interface SmcDeploymentProps extends ArtifactProps {
   readonly platform: Platform;
+  /** The push service for wake-up calls on the server hosts (ManagementServerProps.push). @default 'mosquitto' */
+  readonly push?: 'mosquitto' | 'embedded' | 'none';
+  /** Server hosts of an HA pair replaced one after the other (ManagementServerProps.rollingUpgrade). @default true */
+  readonly rollingUpgrade?: boolean;
   /** A plan from `planDeployment`. Give this or `sizing`. */
   readonly plan?: SizingPlan;
   /** Plan inputs (clients, officeClients, ...); the platform is taken from `platform`. Give this or `plan`. */
@@ -42,7 +46,7 @@ export interface SmcDeploymentProps extends ArtifactProps {
   };
   readonly database?: Pick<
     DatabaseProps,
-    'version' | 'backupRetentionDays' | 'geoRedundantBackup' | 'skuName'
+    'version' | 'backupRetentionDays' | 'geoRedundantBackup' | 'skuName' | 'backupCopyTarget'
   >;
   /** Tags on every taggable resource, beside `managed-by` and `smc-tier`. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
@@ -139,6 +143,8 @@ export class SmcDeployment extends Construct {
       plan,
       certificateAuthority: this.certificateAuthority,
       database: this.database,
+      ...(props.push ? { push: props.push } : {}),
+      ...(props.rollingUpgrade !== undefined ? { rollingUpgrade: props.rollingUpgrade } : {}),
       ...artifactProps,
     });
     this.proxies = this.offices.map(

@@ -2,10 +2,11 @@ import { Construct } from 'constructs';
 import { mergeCloudConfigs } from '../provider/cloud-init.js';
 import type { MachineHandle, Platform, SecretHandle } from '../provider/platform.js';
 import { generatedPassword } from '../provider/secrets.js';
-import { ADMIN_TOKEN_MIN_LENGTH } from '../server/pki/layout.js';
+import { ADMIN_TOKEN_MIN_LENGTH, PUSH_PUBLISHER_CN } from '../server/pki/layout.js';
 import type { SizingPlan } from '../sizing/index.js';
 import { type ArtifactProps, resolveArtifact } from './artifact.js';
 import type { AgentCertificateAuthority } from './certificate-authority.js';
+import { mosquittoCloudConfig, PUSH_SECRETS } from './cloud-init/mosquitto.js';
 import { nodeAndArtifactCloudConfig } from './cloud-init/node-runtime.js';
 import { SERVER_ENV_FILE, SERVER_PKI, serverCloudConfig } from './cloud-init/server.js';
 import type { Database } from './database.js';
@@ -13,6 +14,9 @@ import { planMachine, SERVER_HOSTNAME_PREFIX, vmSizeOf } from './plan-machines.j
 
 export const AGENT_PORT = 2222;
 export const CONSOLE_PORT = 2223;
+/** The push service for wake-up calls (guide: 8883/tcp). */
+export const PUSH_PORT = 8883;
+
 /** The console's unauthenticated liveness route; load balancers probe it. */
 export const HEALTH_PATH = '/healthz';
 
@@ -23,6 +27,21 @@ export interface ManagementServerProps extends ArtifactProps {
   readonly database: Database;
   /** Short name agents and admins use, in the platform's DNS zone. @default 'smc' */
   readonly serviceName?: string;
+  /**
+   * The push service for wake-up calls on each server host: Eclipse Mosquitto from the
+   * distribution (client certificates of the deployment CA, ACL by CN), which `smc serve`
+   * publishes to; or `embedded`, the broker inside `smc serve`, or `none`.
+   * @default 'mosquitto'
+   */
+  readonly push?: 'mosquitto' | 'embedded' | 'none';
+  /**
+   * The rolling order of an HA pair: each server host is replaced or reconfigured only after
+   * the one before it is done (vms: its provisioners depend on the previous host's; Azure:
+   * its VM on the previous VM), so the load balancer always has a node serving while the
+   * other drains (`smc serve --drain`) and comes back. false: all hosts at once.
+   * @default true
+   */
+  readonly rollingUpgrade?: boolean;
 }
 
 /**
@@ -68,6 +87,20 @@ export class ManagementServer extends Construct {
       value: generatedPassword(this, 'AdminToken', ADMIN_TOKEN_MIN_LENGTH + 5),
       contentType: 'text/plain',
     });
+    const push = props.push ?? 'mosquitto';
+    if (!['mosquitto', 'embedded', 'none'].includes(push))
+      throw new Error(
+        `push: must be 'mosquitto', 'embedded' or 'none' (got ${JSON.stringify(push)})`,
+      );
+    // The publisher identity the broker's ACL names; a client certificate of the CA. No agent
+    // can hold this CN: the server picks agents' CNs (UUIDs) when it signs their requests.
+    const publisher =
+      push === 'mosquitto'
+        ? props.certificateAuthority.issue('PushPublisherCertificate', 'push-publisher', {
+            commonName: PUSH_PUBLISHER_CN,
+            usage: 'client',
+          })
+        : undefined;
     const localDatabase = database.placement === 'server-host';
     const environment = database.connectionEnvironment(
       this,
@@ -87,6 +120,15 @@ export class ManagementServer extends Construct {
       owned(SERVER_PKI.serviceCertificate, certificate.certificate),
       owned(SERVER_PKI.serviceKey, certificate.privateKey),
       owned(SERVER_PKI.adminToken, this.adminToken),
+      ...(publisher
+        ? [
+            { path: PUSH_SECRETS.caCertificate, secret: ca.caCertificate },
+            { path: PUSH_SECRETS.brokerCertificate, secret: certificate.certificate },
+            { path: PUSH_SECRETS.brokerKey, secret: certificate.privateKey },
+            owned(PUSH_SECRETS.publisherCertificate, publisher.certificate),
+            owned(PUSH_SECRETS.publisherKey, publisher.privateKey),
+          ]
+        : []),
     ];
 
     this.hosts = hostnames.map((hostname, i) =>
@@ -94,21 +136,38 @@ export class ManagementServer extends Construct {
         role: 'server',
         index: i + 1,
         hostname,
+        ...(i > 0 && props.rollingUpgrade !== false
+          ? { rollsAfter: hostnames[i - 1] as string }
+          : {}),
         zone: 'server',
         shape: machine,
         ...(vmSizeOf(machine) ? { azureVmSize: vmSizeOf(machine) } : {}),
-        ...(machine.count > 1 ? { availabilityZone: String(i + 1) as '1' | '2' } : {}),
+        // Nodes spread over the region's three zones in turn (a plan may ask for more than 3).
+        ...(machine.count > 1 ? { availabilityZone: String((i % 3) + 1) as '1' | '2' | '3' } : {}),
         cloudConfig: mergeCloudConfigs(
           ...(localDatabase && database.serverHostCloudConfig
             ? [database.serverHostCloudConfig]
             : []),
           nodeAndArtifactCloudConfig(artifact),
+          ...(push === 'mosquitto'
+            ? [mosquittoCloudConfig({ port: PUSH_PORT, publisherCommonName: PUSH_PUBLISHER_CN })]
+            : []),
           serverCloudConfig({
             hostnames: [`${hostname}.${platform.dnsZone}`, this.serviceFqdn],
             agentPort: AGENT_PORT,
             consolePort: CONSOLE_PORT,
             intervalSeconds: plan.replication.intervalSeconds,
             localDatabase,
+            push:
+              push === 'mosquitto'
+                ? {
+                    broker: `mqtts://127.0.0.1:${PUSH_PORT}`,
+                    certFile: PUSH_SECRETS.publisherCertificate,
+                    keyFile: PUSH_SECRETS.publisherKey,
+                  }
+                : push === 'embedded'
+                  ? { port: PUSH_PORT }
+                  : 'none',
           }),
         ),
         secretFiles: [...secretFiles, ...(localDatabase ? database.serverHostSecretFiles : [])],
@@ -121,7 +180,7 @@ export class ManagementServer extends Construct {
       ? platform.loadBalancer(this, 'LoadBalancer', {
           name: 'smc-lb',
           zone: 'server',
-          ports: [AGENT_PORT, CONSOLE_PORT],
+          ports: [AGENT_PORT, CONSOLE_PORT, ...(push === 'none' ? [] : [PUSH_PORT])],
           health: { port: CONSOLE_PORT, path: HEALTH_PATH },
           backends: this.hosts,
         }).privateAddress

@@ -19,8 +19,7 @@ export interface PortEntry {
 /**
  * The one port table (esmc-facts.md "Ports"). Every platform's firewall is generated from it,
  * so NSG rules on Azure and nftables on existing hosts allow exactly the same flows.
- * 443 (web console) and 8883 (push) are not listed: smc-kit's console is served on 2223 and
- * it has no push service.
+ * 443 (web console) is not listed: smc-kit's console is served on 2223.
  */
 export const PORT_TABLE: readonly PortEntry[] = [
   {
@@ -40,6 +39,16 @@ export const PORT_TABLE: readonly PortEntry[] = [
     listener: 'server',
     from: ['admins'],
     purpose: 'web console and server API over HTTPS (guide: ports)',
+  },
+  {
+    name: 'push',
+    port: 8883,
+    protocol: 'tcp',
+    listener: 'server',
+    // Office agents hold their push session directly: MQTT is not cached, and a wake-up that
+    // cannot arrive is only a lost wake-up.
+    from: ['agents', 'officeAgents'],
+    purpose: 'push service for wake-up calls, MQTT over mutual TLS (guide: ports)',
   },
   {
     name: 'http-proxy',

@@ -5,9 +5,10 @@
  * Every prop an architect sets is here; copy this folder to start your own.
  *
  * In your project, import from the package instead of the repository's folders:
- *   import { SmcDeployment } from 'smc-kit/dist/constructs/index.js';
- *   import { AzurePlatform } from 'smc-kit/dist/provider/azure/index.js';
- *   import { configureStateBackend } from 'smc-kit/dist/provider/state-backend.js';
+ *   import { SmcDeployment } from 'smc-kit/constructs';
+ *   import { configureStateBackend } from 'smc-kit/provider';
+ *   import { AzurePlatform } from 'smc-kit/provider/azure';
+ *   import { planDeployment } from 'smc-kit/sizing';
  * and point cdktf.json's "app" at your compiled main.js (or `npx tsx main.ts`).
  * `smc synth --config smc.json` builds the same from a JSON file (see README).
  */

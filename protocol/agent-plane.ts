@@ -39,8 +39,10 @@ export const EnrollResponse = Type.Object(
     certificate: Type.String(),
     /** The agent CA, PEM: verifies the server on later connections. */
     caCertificate: Type.String(),
-    /** What the token enrolled: an agent, or a Mobile Device Connector (recorded by the server). */
-    kind: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('mdm-connector')])),
+    /** What the token enrolled: an agent, a Mobile Device Connector or a Rogue Detection Sensor (recorded by the server). */
+    kind: Type.Optional(
+      Type.Union([Type.Literal('agent'), Type.Literal('mdm-connector'), Type.Literal('rd-sensor')]),
+    ),
   },
   strict,
 );
@@ -163,6 +165,8 @@ export const TaskType = Type.Union([
   Type.Literal('software-install'),
   Type.Literal('run-command'),
   Type.Literal('inventory-refresh'),
+  /** The component-upgrade task: move the agent to `params.version` (UpgradeAgentParams). */
+  Type.Literal('upgrade-agent'),
 ]);
 export type TaskType = Static<typeof TaskType>;
 export const TASK_TYPES: readonly TaskType[] = [
@@ -171,7 +175,26 @@ export const TASK_TYPES: readonly TaskType[] = [
   'software-install',
   'run-command',
   'inventory-refresh',
+  'upgrade-agent',
 ];
+
+/** Task types that need no params (what a probe or a quick console click may create). */
+export const PARAMETERLESS_TASK_TYPES: readonly TaskType[] = TASK_TYPES.filter(
+  (type) => type !== 'upgrade-agent',
+);
+
+/**
+ * An agent version as agents report it (`agent.version`) and an upgrade task names it:
+ * dotted numbers with an optional pre-release, e.g. `7.3.2064` or `1.2.0-rc.1`.
+ */
+export const AGENT_VERSION_PATTERN = '^[0-9]+(\\.[0-9]+){1,3}(-[0-9A-Za-z.-]{1,32})?$';
+
+/** `params` of an `upgrade-agent` task. */
+export const UpgradeAgentParams = Type.Object(
+  { version: Type.String({ pattern: AGENT_VERSION_PATTERN, maxLength: 64 }) },
+  strict,
+);
+export type UpgradeAgentParams = Static<typeof UpgradeAgentParams>;
 
 export const AgentTask = Type.Object({ id: Uuid, type: TaskType, params: FreeObject }, strict);
 export type AgentTask = Static<typeof AgentTask>;

@@ -11,11 +11,16 @@ import { MAX_EXACT_INTEGER } from './limits.js';
 const strict = { additionalProperties: false } as const;
 
 /**
- * What an enrollment token enrolls: an ordinary agent, or a Mobile Device Connector. The kind
- * is recorded with the agent at enrollment; the server trusts a relayed mobile device only
- * from an agent enrolled as `mdm-connector`, never from anything an agent reports.
+ * What an enrollment token enrolls: an ordinary agent, a Mobile Device Connector or a Rogue
+ * Detection Sensor. The kind is recorded with the agent at enrollment; the server trusts a
+ * relayed mobile device only from an agent enrolled as `mdm-connector`, and sightings only from
+ * one enrolled as `rd-sensor`, never from anything an agent reports.
  */
-export const EnrollmentKind = Type.Union([Type.Literal('agent'), Type.Literal('mdm-connector')]);
+export const EnrollmentKind = Type.Union([
+  Type.Literal('agent'),
+  Type.Literal('mdm-connector'),
+  Type.Literal('rd-sensor'),
+]);
 export type EnrollmentKind = Static<typeof EnrollmentKind>;
 
 // POST /api/enrollment-tokens
@@ -25,6 +30,8 @@ export const CreateEnrollmentTokenRequest = Type.Object(
     ttlSeconds: Type.Integer({ minimum: 60, maximum: 30 * 86_400 }),
     /** @default 'agent' */
     kind: Type.Optional(EnrollmentKind),
+    /** Tag every agent enrolled with it as simulated (see simulation-api.ts). @default false */
+    simulation: Type.Optional(Type.Boolean()),
   },
   strict,
 );
@@ -35,6 +42,7 @@ export const EnrollmentTokenResponse = Type.Object({
   uses: Type.Integer(),
   expiresAt: Type.String(),
   kind: Type.Optional(EnrollmentKind),
+  simulation: Type.Optional(Type.Boolean()),
 });
 export type EnrollmentTokenResponse = Static<typeof EnrollmentTokenResponse>;
 
@@ -77,10 +85,13 @@ export type LogAuditResponse = Static<typeof LogAuditResponse>;
 
 // GET /api/stats
 export const StatsResponse = Type.Object({
+  /** Computers, simulated ones left out (see simulation-api.ts). */
   computers: Type.Integer(),
-  /** Computers that replicated within the current interval (plus its jitter). */
+  /** Computers enrolled with a simulation token. */
+  simulatedComputers: Type.Integer(),
+  /** Computers (not simulated) that replicated within the current interval (plus its jitter). */
   seenWithinInterval: Type.Integer(),
-  /** Computers whose protection status is warning or critical. */
+  /** Computers (not simulated) whose protection status is warning or critical. */
   withProblems: Type.Integer(),
   /** Replications answered per second, averaged over the last 60 s. */
   replicationsPerSecond: Type.Number(),
@@ -111,6 +122,10 @@ export const ReadyFile = Type.Object({
   caFile: Type.String(),
   adminTokenFile: Type.String(),
   pid: Type.Integer(),
+  /** The push broker for wake-up calls (mqtts://host:port); absent with `--push off`. */
+  pushUrl: Type.Optional(Type.String()),
+  /** With `--workers N` (N > 1): the agent-plane processes' pids (`pid` is the primary's). */
+  workers: Type.Optional(Type.Array(Type.Integer())),
   /** With `--with-mdm`: the connector running inside the server process. */
   mdm: Type.Optional(
     Type.Object({

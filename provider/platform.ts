@@ -86,6 +86,14 @@ export interface MachineSpec {
   readonly availabilityZone?: '1' | '2' | '3';
   readonly cloudConfig: CloudConfig;
   readonly secretFiles: readonly SecretFile[];
+  /**
+   * The host (by hostname, built before on this platform) this one rolls after: a change that
+   * replaces or reconfigures both is applied to that one first and to this one only when it is
+   * done, so one node of an HA pair always serves (a rolling upgrade). vms: this host's
+   * provisioner resource depends on the other's; Azure: this VM depends on the other VM.
+   * @default none (applied in parallel)
+   */
+  readonly rollsAfter?: string;
 }
 
 export interface MachineHandle {

@@ -9,6 +9,11 @@ import { existsSync } from 'node:fs';
 /** Debian package -> a file it installs, and why the tests need it. */
 const PACKAGES = [
   ['squid', '/usr/sbin/squid', 'the proxy tests tunnel agents through a real CONNECT proxy'],
+  [
+    'mosquitto',
+    '/usr/sbin/mosquitto',
+    'the push tests run the Mosquitto the constructs configure, with their config',
+  ],
   ['chromium', '/usr/bin/chromium', "the web console's browser tests drive it"],
   [
     'fonts-dejavu-core',

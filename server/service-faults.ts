@@ -5,7 +5,7 @@ import {
   type DatabaseHealthOptions,
   type DatabaseStatus,
 } from './store/database-health.js';
-import { ErrorLog } from './telemetry/error-log.js';
+import { ErrorLog, type LogLevel } from './telemetry/error-log.js';
 
 /**
  * What `smc serve` and `smc mdm` both do with faults: one rate-limited error log, one probe of
@@ -22,12 +22,18 @@ export function startServiceFaults(options: {
   readonly service: string;
   readonly databaseUrl: string;
   readonly write: (line: string) => void;
+  /** @default 'info' */
+  readonly level?: LogLevel;
   readonly health?: Omit<DatabaseHealthOptions, 'onChange'>;
   /** Told after each change is logged (the server answers waiting batches 503). */
   readonly onDatabaseChange?: (available: boolean, status: DatabaseStatus) => void;
   readonly cleanups: CleanupStack;
 }): ServiceFaults {
-  const errorLog = new ErrorLog({ write: options.write, service: options.service });
+  const errorLog = new ErrorLog({
+    write: options.write,
+    service: options.service,
+    ...(options.level ? { level: options.level } : {}),
+  });
   options.cleanups.push(() => errorLog.close());
   const database = new DatabaseHealth(options.databaseUrl, {
     ...options.health,

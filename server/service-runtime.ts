@@ -2,6 +2,7 @@ import { isIP, type Socket } from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
+import { withApplicationName } from './lifecycle/server-identity.js';
 import { makeFolder } from './make-folder.js';
 import { type LoadedPki, loadOrCreatePki } from './pki/index.js';
 import { createPool } from './store/pool.js';
@@ -47,6 +48,8 @@ export interface ServiceBaseOptions {
   /** What the CA is called in the log line of a first start, and its subject CN. */
   readonly ca: { readonly label: string; readonly commonName?: string };
   readonly log: (line: string) => void;
+  /** What each database connection calls itself (pg_stat_activity.application_name). */
+  readonly applicationName?: string;
 }
 
 /**
@@ -76,6 +79,8 @@ export async function startServiceBase(options: ServiceBaseOptions): Promise<Ser
       cleanups.push(() => embedded.stop());
       databaseUrl = embedded.url;
     }
+    if (options.applicationName)
+      databaseUrl = withApplicationName(databaseUrl, options.applicationName);
     const pool = createPool(databaseUrl);
     cleanups.push(() => pool.end());
     const migrated = await options.migrate(pool);

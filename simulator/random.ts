@@ -42,6 +42,14 @@ export const DRAW = {
   taskOutcome: 7,
   retryJitter: 8,
   protection: 9,
+  /** When an agent comes back within a storm's window. */
+  stormSlot: 10,
+  /** How long an agent waits before retrying a replication that got no answer. */
+  retryBackoff: 11,
+  /** How long an agent waits before opening its push session again. */
+  pushReconnect: 12,
+  /** Which agents a task probe targets. */
+  taskProbe: 13,
 } as const;
 
 /**

@@ -30,3 +30,4 @@ export {
   type Threshold,
   ThresholdError,
 } from './thresholds/parse.js';
+export { type DataRule, DEFAULT_DATA_RULE, insufficientData } from './thresholds/sufficiency.js';

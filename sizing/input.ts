@@ -1,12 +1,20 @@
+import { DEFAULT_LOGS_PER_CLIENT_PER_DAY } from './database-growth.js';
 import { SizingInputError } from './errors.js';
 import {
   HIGH_AVAILABILITY_DEFAULT_ABOVE_CLIENTS,
   MAX_CLIENTS,
   MAX_INTERVAL_SECONDS,
+  MAX_KIB_PER_SESSION,
+  MAX_LOGS_PER_CLIENT_PER_DAY,
   MAX_MOBILE_DEVICES,
   MAX_OFFICES,
+  MAX_US_PER_REPLICATION,
   MIN_INTERVAL_SECONDS,
 } from './limits.js';
+import {
+  MEASURED_SERVER_KIB_PER_SESSION,
+  MEASURED_SERVER_US_PER_REPLICATION,
+} from './server-nodes.js';
 
 export const PLATFORMS = ['azure', 'vms'] as const;
 export type Platform = (typeof PLATFORMS)[number];
@@ -36,6 +44,18 @@ export interface SizingInput {
   readonly phase?: Phase;
   /** Replaces the guide's interval for the chosen phase. @default the guide's */
   readonly replicationIntervalSeconds?: number;
+  /** Logs a computer sends per day in steady use; sizes the database. @default 20 (ours) */
+  readonly logsPerClientPerDay?: number;
+  /**
+   * Server CPU per replication in microseconds (a rehearsal prints yours); sizes server nodes
+   * by rate. @default 218 (measured on our machines)
+   */
+  readonly serverUsPerReplication?: number;
+  /**
+   * Server memory per held agent session in KiB (a rehearsal prints yours); sizes server nodes
+   * by sessions. @default 74 (measured on our machines)
+   */
+  readonly serverKiBPerSession?: number;
 }
 
 /** The input with every default filled in; what a plan records. */
@@ -49,6 +69,9 @@ export interface NormalizedSizingInput {
   readonly highAvailability: boolean;
   readonly phase: Phase;
   readonly replicationIntervalSeconds: number | null;
+  readonly logsPerClientPerDay: number;
+  readonly serverUsPerReplication: number;
+  readonly serverKiBPerSession: number;
 }
 
 const KNOWN_FIELDS = new Set([
@@ -60,6 +83,9 @@ const KNOWN_FIELDS = new Set([
   'highAvailability',
   'phase',
   'replicationIntervalSeconds',
+  'logsPerClientPerDay',
+  'serverUsPerReplication',
+  'serverKiBPerSession',
 ]);
 
 /**
@@ -114,6 +140,28 @@ export function normalizeSizingInput(raw: unknown): NormalizedSizingInput {
           ' seconds',
         );
 
+  const logsPerClientPerDay = numberIn(
+    input,
+    'logsPerClientPerDay',
+    0,
+    MAX_LOGS_PER_CLIENT_PER_DAY,
+    DEFAULT_LOGS_PER_CLIENT_PER_DAY,
+  );
+  const serverUsPerReplication = numberIn(
+    input,
+    'serverUsPerReplication',
+    1,
+    MAX_US_PER_REPLICATION,
+    MEASURED_SERVER_US_PER_REPLICATION,
+  );
+  const serverKiBPerSession = numberIn(
+    input,
+    'serverKiBPerSession',
+    1,
+    MAX_KIB_PER_SESSION,
+    MEASURED_SERVER_KIB_PER_SESSION,
+  );
+
   return {
     clients,
     mobileDevices,
@@ -123,6 +171,9 @@ export function normalizeSizingInput(raw: unknown): NormalizedSizingInput {
     highAvailability,
     phase,
     replicationIntervalSeconds,
+    logsPerClientPerDay,
+    serverUsPerReplication,
+    serverKiBPerSession,
   };
 }
 
@@ -171,6 +222,26 @@ function integerIn(
   const rule = `must be an integer from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}${unit}`;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new SizingInputError(field, rule, value);
+  }
+  return value;
+}
+
+/** A finite number in [min, max] (fractions allowed: rates and measured costs). */
+function numberIn(
+  input: Record<string, unknown>,
+  field: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  const value = input[field];
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw new SizingInputError(
+      field,
+      `must be a number from ${min.toLocaleString('en-US')} to ${max.toLocaleString('en-US')}`,
+      value,
+    );
   }
   return value;
 }

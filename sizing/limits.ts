@@ -29,6 +29,11 @@ export const MIN_INTERVAL_SECONDS = 10;
 /** ours: a week; the guide's longest advice is 60 minutes. */
 export const MAX_INTERVAL_SECONDS = 7 * 24 * 3_600;
 
+/** ours: input bounds of the growth and node models; beyond them a number is a typo. */
+export const MAX_LOGS_PER_CLIENT_PER_DAY = 100_000;
+export const MAX_US_PER_REPLICATION = 1_000_000;
+export const MAX_KIB_PER_SESSION = 1_048_576;
+
 /**
  * ours: past this many proxies in one office (over ~5,000 of its clients at the guide's
  * 1,000 per proxy), a branch holds a server farm; such an office is better linked to the

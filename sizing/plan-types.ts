@@ -1,5 +1,7 @@
 import type { PostgresTier } from './azure-sizes.js';
+import type { DatabaseGrowth } from './database-growth.js';
 import type { NormalizedSizingInput, Phase } from './input.js';
+import type { ServerNodePlan } from './server-nodes.js';
 import type { GuideAdvice, TierId } from './tiers.js';
 
 /** Bumped when the plan's JSON shape changes incompatibly. */
@@ -91,6 +93,10 @@ export interface SizingPlan {
     readonly serverCount: number;
     readonly loadBalancer: boolean;
   };
+  /** Server nodes by rate and by held sessions (what set `placement.serverCount`). */
+  readonly serverNodes: ServerNodePlan;
+  /** The database at steady state (what sized its disk, with the tier's figure as a floor). */
+  readonly databaseGrowth: DatabaseGrowth;
   readonly machines: readonly MachinePlan[];
   readonly proxies: {
     readonly count: number;
@@ -100,6 +106,23 @@ export interface SizingPlan {
     readonly offices: readonly OfficePlan[];
     readonly clientsPerProxyLimit: number;
     readonly assumption: string;
+  };
+  /**
+   * Rogue Detection Sensors (issue 19): one per network, the main site's and each office's, on
+   * a small host of that network (it must see the LAN's ARP and DHCP broadcasts). No port of
+   * its own: it reports to the server on 2222 like an agent, and listens to nothing but the
+   * broadcasts on its own LAN.
+   */
+  readonly rogueDetection: {
+    readonly sensors: number;
+    /** The main site plus every branch office. */
+    readonly networks: number;
+    readonly shape: {
+      readonly cores: number;
+      readonly memoryGiB: number;
+      readonly diskGiB: number;
+    };
+    readonly source: string;
   };
   /** What the guide recommends for the original product, beside our choice. */
   readonly guide: {

@@ -1,4 +1,11 @@
-import { azurePostgresSkuFor, azurePostgresStorageFor, azureVmSizeFor } from './azure-sizes.js';
+import {
+  AZURE_POSTGRES_STORAGE_GIB,
+  azurePostgresSkuFor,
+  azurePostgresStorageFor,
+  azureVmSizeFor,
+} from './azure-sizes.js';
+import { type DatabaseGrowth, planDatabaseGrowth } from './database-growth.js';
+import { SizingInputError } from './errors.js';
 import { type NormalizedSizingInput, normalizeSizingInput } from './input.js';
 import {
   GUIDE_CLIENTS_PER_PROXY,
@@ -12,6 +19,7 @@ import {
   SIZING_PLAN_SCHEMA_VERSION,
   type SizingPlan,
 } from './plan-types.js';
+import { planServerNodes } from './server-nodes.js';
 import { type Shape, type Tier, tierFor } from './tiers.js';
 import { planWarnings } from './warnings.js';
 
@@ -38,6 +46,23 @@ const MDM_LARGE_SHAPE: Shape = {
   source: 'guide: MDM section (4 cores, 100 GB); RAM 8 is ours for device state past 1,000 devices',
 };
 const MDM_LARGE_ABOVE_DEVICES = 1_000;
+/**
+ * ours: a sensor polls the neighbour table and reads DHCP broadcasts; its largest cost is the
+ * 5 MB OUI table in Node (measured: 39 MiB RSS bare, 70 MiB with it loaded), so the smallest VM of any platform carries it.
+ */
+const SENSOR_SHAPE: Shape = {
+  cores: 1,
+  memoryGiB: 1,
+  diskGiB: 8,
+  source:
+    'ours: a passive listener (neighbour table, DHCP broadcasts) and the OUI table, ~80 MB RSS',
+};
+/**
+ * ours: the disk of a server whose database lives elsewhere: OS, Node, the package and its
+ * logs, the 40 GB the guide's own server-only shape at 10,001-50,000 clients has. The small
+ * tiers' 100-200 GB hold the database the guide puts on the same box.
+ */
+const SERVER_ONLY_DISK_GIB = 40;
 
 /**
  * Turns a client count and options into a full deployment plan.
@@ -72,9 +97,18 @@ export function planDeployment(raw: unknown): SizingPlan {
   };
 
   const database = databasePlacement(input, tier);
-  const serverCount = input.highAvailability ? 2 : 1;
+  const serverNodes = planServerNodes({
+    clients: input.clients,
+    requiredRatePerSecond: replication.requiredRatePerSecond,
+    nodeMemoryGiB: tier.server.memoryGiB,
+    highAvailability: input.highAvailability,
+    serverUsPerReplication: input.serverUsPerReplication,
+    serverKiBPerSession: input.serverKiBPerSession,
+  });
+  const serverCount = serverNodes.count;
+  const databaseGrowth = planDatabaseGrowth(input.clients, input.logsPerClientPerDay);
   const proxies = proxyPlan(input);
-  const machines = machinePlans(input, tier, database, serverCount, proxies.count);
+  const machines = machinePlans(input, tier, database, serverCount, proxies.count, databaseGrowth);
 
   const plan: Omit<SizingPlan, 'warnings'> = {
     schemaVersion: SIZING_PLAN_SCHEMA_VERSION,
@@ -92,8 +126,20 @@ export function planDeployment(raw: unknown): SizingPlan {
       serverCount,
       loadBalancer: serverCount > 1,
     },
+    serverNodes,
+    databaseGrowth,
     machines,
     proxies,
+    rogueDetection: {
+      sensors: 1 + input.offices,
+      networks: 1 + input.offices,
+      shape: {
+        cores: SENSOR_SHAPE.cores,
+        memoryGiB: SENSOR_SHAPE.memoryGiB,
+        diskGiB: SENSOR_SHAPE.diskGiB,
+      },
+      source: `one per network (the main site and each office: it sees only its own LAN's broadcasts); ${SENSOR_SHAPE.source}`,
+    },
     guide: {
       databaseEngines: [
         ...(tier.guide.msSqlExpress ? ['MS SQL Express'] : []),
@@ -162,6 +208,7 @@ function machinePlans(
   database: DatabasePlacement,
   serverCount: number,
   proxyCount: number,
+  growth: DatabaseGrowth,
 ): MachinePlan[] {
   const onAzure = input.platform === 'azure';
   const vm = (shape: Shape, allowBurstable: boolean) =>
@@ -169,26 +216,47 @@ function machinePlans(
       ? { azure: { kind: 'vm' as const, vmSize: azureVmSizeFor(shape, allowBurstable).name } }
       : {};
 
+  // A small tier's server disk holds the database the guide puts beside it; placed
+  // elsewhere (managed, own host), the server keeps only what lives on it.
+  const server: Shape =
+    tier.databaseOnServerHost && database !== 'server-host'
+      ? {
+          ...tier.server,
+          diskGiB: Math.min(tier.server.diskGiB, SERVER_ONLY_DISK_GIB),
+          source: `${tier.server.source}; disk ours: ${SERVER_ONLY_DISK_GIB} GiB for OS, Node and logs, the database is ${database === 'managed' ? 'managed' : 'on its own host'}`,
+        }
+      : database === 'server-host'
+        ? grownToHold(tier.server, growth)
+        : tier.server;
+  const databaseShape = grownToHold(tier.database, growth);
   // The server never runs on burstable sizes: replication is a sustained load.
   const machines: MachinePlan[] = [
-    { role: 'server', count: serverCount, ...shapeOf(tier.server), ...vm(tier.server, false) },
+    { role: 'server', count: serverCount, ...shapeOf(server), ...vm(server, false) },
   ];
 
   if (database === 'managed') {
+    const largest = AZURE_POSTGRES_STORAGE_GIB[AZURE_POSTGRES_STORAGE_GIB.length - 1] ?? 0;
+    if (databaseShape.diskGiB > largest) {
+      throw new SizingInputError(
+        'logsPerClientPerDay',
+        `makes the database grow to ${growth.diskGiB.toLocaleString('en-US')} GiB of disk at steady state, more than one Flexible Server holds (${largest.toLocaleString('en-US')} GiB): send fewer logs, keep them shorter, or split the deployment`,
+        input.logsPerClientPerDay,
+      );
+    }
     // A burstable database is fine for the small tiers but Azure offers no HA on it, and from
     // 5,001 clients the deployment-phase write rate would drain its credits (ours).
     const allowBurstable =
       !input.highAvailability && tier.maxClients !== null && tier.maxClients <= 5_000;
-    const sku = azurePostgresSkuFor(tier.database, { allowBurstable });
+    const sku = azurePostgresSkuFor(databaseShape, { allowBurstable });
     machines.push({
       role: 'database',
       count: 1,
-      ...shapeOf(tier.database),
+      ...shapeOf(databaseShape),
       azure: {
         kind: 'postgresql-flexible-server',
         skuName: sku.name,
         tier: sku.tier,
-        storageGiB: azurePostgresStorageFor(tier.database.diskGiB),
+        storageGiB: azurePostgresStorageFor(databaseShape.diskGiB),
         highAvailability: input.highAvailability ? 'ZoneRedundant' : 'Disabled',
       },
     });
@@ -196,7 +264,7 @@ function machinePlans(
     machines.push({
       role: 'database',
       count: input.highAvailability ? 2 : 1,
-      ...shapeOf(tier.database),
+      ...shapeOf(databaseShape),
     });
   }
 
@@ -213,6 +281,16 @@ function machinePlans(
     machines.push({ role: 'mdm', count: 1, ...shapeOf(shape), ...vm(shape, false) });
   }
   return machines;
+}
+
+/** The tier's disk is a floor: a database that grows past it gets the disk its growth needs. */
+function grownToHold(shape: Shape, growth: DatabaseGrowth): Shape {
+  if (growth.diskGiB <= shape.diskGiB) return shape;
+  return {
+    ...shape,
+    diskGiB: growth.diskGiB,
+    source: `${shape.source}; disk ours: ${growth.diskGiB} GiB from the growth model (${growth.dataGiB} GiB of data at steady state)`,
+  };
 }
 
 function shapeOf(shape: Shape) {

@@ -7,6 +7,7 @@ import type {
   CounterName,
   GaugeName,
   ReplicationSample,
+  RequestSample,
   RunRecorder,
 } from '../../simulator/metrics/contract.js';
 import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
@@ -311,6 +312,9 @@ class SwitchRecorder implements RunRecorder {
   constructor(public current: RunRecorder) {}
   recordReplication(sample: ReplicationSample): void {
     this.current.recordReplication(sample);
+  }
+  recordRequest(sample: RequestSample): void {
+    this.current.recordRequest(sample);
   }
   count(name: CounterName, by?: number): void {
     this.current.count(name, by);

@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { consoleRequest } from '../../bin/cli/console-client.js';
-import { type LocalConnector, startLocalConnector } from '../../bin/rehearsal/local-connector.js';
-import { type LocalServer, startLocalServer } from '../../bin/rehearsal/local-server.js';
+import {
+  type LocalConnector,
+  type LocalServer,
+  startLocalConnector,
+  startLocalServer,
+} from '../../rehearsal/index.js';
 import { parseTargetUrl, type TargetEndpoint } from '../../simulator/transport/target.js';
 
 /** The connector's command delays, as its /api/stats gives them (wall milliseconds). */
@@ -80,12 +84,7 @@ export async function startMdmStack(options: {
   let connector: LocalConnector;
   try {
     connector = await startLocalConnector({
-      server: {
-        agentUrl: server.ready.agentUrl,
-        caFile: server.ready.caFile,
-        consoleUrl: server.ready.consoleUrl,
-        adminTokenFile: server.ready.adminTokenFile,
-      },
+      server,
       checkInIntervalSeconds: options.checkInIntervalSeconds,
       checkInBudgetPerSecond: options.checkInBudgetPerSecond,
       ...(options.relayIntervalSeconds !== undefined

@@ -15,6 +15,12 @@ export interface ServerBenchOptions {
   readonly out: string;
   /** Wait up to this long for a mostly idle machine before starting (0: do not wait). */
   readonly waitIdleSeconds: number;
+  /** Folder of the bare ceiling probes, run before and after ours; null: none. */
+  readonly probesDir: string | null;
+  /** Seconds of `smc simulate --rate` against the server; 0 skips it. */
+  readonly simulatorSeconds: number;
+  /** Rate the simulator plays; 0: our sustained rate from the steps. */
+  readonly simulatorRate: number;
 }
 
 export const USAGE = `usage: npm run bench:server -- [options]
@@ -26,7 +32,11 @@ export const USAGE = `usage: npm run bench:server -- [options]
   --autocannon-connections N   HTTP/1.1 connections, one agent each (default 100)
   --autocannon-seconds S       per endpoint; 0 skips autocannon (default 10)
   --out FILE                   JSON results (default benchmarks/results/server.json)
-  --wait-idle S                wait up to S seconds for an idle machine first (default 0)`;
+  --wait-idle S                wait up to S seconds for an idle machine first (default 0)
+  --probes DIR|none            bare probes run before and after ours, ratios in the headline
+                               (default ../shared/probes)
+  --simulator-seconds S        smc simulate --rate against the server; 0 skips (default 10)
+  --simulator-rate R           replications/s it plays; 0: our sustained rate (default 0)`;
 
 /** Parses and checks the flags; every error names the flag. */
 export function parseServerBenchOptions(argv: readonly string[]): ServerBenchOptions {
@@ -43,6 +53,9 @@ export function parseServerBenchOptions(argv: readonly string[]): ServerBenchOpt
       'autocannon-seconds': { type: 'string', default: '10' },
       out: { type: 'string', default: 'benchmarks/results/server.json' },
       'wait-idle': { type: 'string', default: '0' },
+      probes: { type: 'string', default: '../shared/probes' },
+      'simulator-seconds': { type: 'string', default: '10' },
+      'simulator-rate': { type: 'string', default: '0' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -71,6 +84,9 @@ export function parseServerBenchOptions(argv: readonly string[]): ServerBenchOpt
     targetPerSecond: 5_000,
     out: path.resolve(values.out),
     waitIdleSeconds: integer('--wait-idle', values['wait-idle'], 0, 3_600),
+    probesDir: values.probes === 'none' ? null : path.resolve(values.probes),
+    simulatorSeconds: integer('--simulator-seconds', values['simulator-seconds'], 0, 600),
+    simulatorRate: integer('--simulator-rate', values['simulator-rate'], 0, 100_000),
   };
 }
 

@@ -2,6 +2,9 @@ import type { AutocannonSummary } from './server-autocannon.js';
 import type { CpuFigures } from './server-cpu.js';
 import type { SetupTimings } from './server-messages.js';
 import type { GroupCommitFigures } from './server-metrics.js';
+import type { ProbeNoopStep, ProbeReplicateStep } from './server-probes.js';
+import { type ProbeRatios, renderRatios } from './server-ratios.js';
+import type { SimulatorRun } from './server-simulator.js';
 import type { BenchEndpoint, StepResult } from './server-step.js';
 import { table } from './text-table.js';
 
@@ -61,7 +64,20 @@ export interface ServerBenchReport {
   };
   readonly steps: readonly MeasuredStep[];
   readonly autocannon: readonly MeasuredAutocannon[];
+  /** The bare probes of this run: replicate before and after ours, the core-API no-op. */
+  readonly probes: {
+    readonly replicate: readonly (readonly ProbeReplicateStep[])[];
+    readonly noop: readonly ProbeNoopStep[];
+  } | null;
+  /** smc simulate --rate against the same server, with the server's CPU in its window. */
+  readonly simulator:
+    | (SimulatorRun & {
+        readonly serverCpuMicrosPerReplication: number;
+        readonly postgresCpuMicrosPerReplication: number;
+      })
+    | null;
   readonly headline: Headline;
+  readonly ratios: ProbeRatios | null;
   readonly totalSeconds: number;
 }
 
@@ -178,6 +194,37 @@ export function renderReport(report: ServerBenchReport): string {
       ]),
     );
   }
+  if (report.probes) {
+    lines.push(
+      '',
+      'bare probe h2-pg-replicate.mjs (core stream API + group commit), before and after ours:',
+    );
+    lines.push(
+      ...table([
+        ['run', 'in-flight', 'rep/s', 'p99 ms', 'srv us/rep', 'pg us/rep'],
+        ...report.probes.replicate.flatMap((run, i) =>
+          run.map((s) => [
+            i === 0 ? 'before' : 'after',
+            String(s.inflight),
+            String(s.perSecond),
+            String(s.p99Ms),
+            String(s.serverCpuMicrosPerReplication),
+            String(s.postgresCpuMicrosPerReplication),
+          ]),
+        ),
+      ]),
+    );
+    lines.push(
+      `bare probe h2-noop.mjs (core stream API): ${report.probes.noop.map((s) => `${s.inflight} in flight ${s.perSecond}/s ${s.serverCpuMicrosPerRequest} us/req`).join('; ')}`,
+    );
+  }
+  if (report.simulator) {
+    const s = report.simulator;
+    lines.push(
+      '',
+      `smc simulate --rate ${s.rate}/s for ${s.seconds} s (${s.agents} agents, its own generator): ${s.perSecond}/s answered, ${s.failed} failed, p50 ${s.p50Ms ?? '-'} ms, p99 ${s.p99Ms ?? '-'} ms from schedule; server ${s.serverCpuMicrosPerReplication} us and PostgreSQL ${s.postgresCpuMicrosPerReplication} us of CPU per replication`,
+    );
+  }
   const h = report.headline;
   lines.push(
     '',
@@ -185,6 +232,8 @@ export function renderReport(report: ServerBenchReport): string {
       `; no-op: ${h.noop ? `${h.noop.perSecond.toFixed(0)} (in-flight ${h.noop.concurrency})` : 'none held'}` +
       `; ratio ${h.ratio ?? '-'}; target ${h.targetPerSecond}/s ${h.meetsTarget ? 'met' : 'NOT met'}`,
   );
+  // The ratios to the bare probes are the headline: printed last, where a reader looks.
+  if (report.ratios) lines.push('', ...renderRatios(report.ratios));
   return lines.join('\n');
 }
 

@@ -1,5 +1,5 @@
-import { InvalidArgumentError } from 'commander';
-import { parseDurationSeconds } from '../../sizing/index.js';
+import { InvalidArgumentError, Option } from 'commander';
+import { formatSeconds, parseDurationSeconds } from '../../sizing/index.js';
 
 /**
  * Commander option parsers. They turn numeric-looking text into numbers and leave the rest
@@ -10,14 +10,50 @@ export function numberish(value: string): number | string {
   return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(plain) ? Number(plain) : value;
 }
 
-export function durationSecondsFlag(flag: string) {
+/** Whole seconds from `90s`, `10m`, `1h30m` or a bare number of seconds, within [min, max]. */
+export function durationSecondsFlag(
+  flag: string,
+  bounds: { readonly min?: number; readonly max?: number } = {},
+) {
   return (value: string): number => {
+    let seconds: number;
     try {
-      return parseDurationSeconds(value, flag);
+      seconds = parseDurationSeconds(value, flag);
     } catch (error) {
       throw new InvalidArgumentError((error as Error).message);
     }
+    const { min, max } = bounds;
+    if ((min !== undefined && seconds < min) || (max !== undefined && seconds > max)) {
+      throw new InvalidArgumentError(
+        `${flag}: must be from ${formatBound(min ?? 0)} to ${max === undefined ? 'any length' : formatBound(max)} (got ${JSON.stringify(value)})`,
+      );
+    }
+    return seconds;
   };
+}
+
+/** A bound as people say it: whole days as `30d`, the rest as formatSeconds does. */
+export function formatBound(seconds: number): string {
+  return seconds >= 86_400 && seconds % 86_400 === 0
+    ? `${seconds / 86_400}d`
+    : formatSeconds(seconds);
+}
+
+/**
+ * A time flag: takes durations (and the old bare seconds) and shows its default the way a
+ * user types it (`10m`, not `600`), so help and examples speak one language.
+ */
+export function durationOption(
+  flags: string,
+  description: string,
+  defaultSeconds?: number,
+  bounds: { readonly min?: number; readonly max?: number } = {},
+): Option {
+  const flag = flags.split(' ')[0] as string;
+  const option = new Option(flags, description).argParser(durationSecondsFlag(flag, bounds));
+  return defaultSeconds === undefined
+    ? option
+    : option.default(defaultSeconds, formatSeconds(defaultSeconds));
 }
 
 export function portFlag(flag: string) {

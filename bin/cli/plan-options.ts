@@ -12,6 +12,9 @@ export const PLAN_FLAGS = {
   highAvailability: '--ha',
   phase: '--phase',
   replicationIntervalSeconds: '--interval',
+  logsPerClientPerDay: '--logs-per-client-day',
+  serverUsPerReplication: '--server-us-per-replication',
+  serverKiBPerSession: '--server-kib-per-session',
 } as const;
 
 /** What commander hands over for the plan flags (numbers stay text when not numeric). */
@@ -24,6 +27,9 @@ export interface PlanFlagValues {
   ha?: boolean;
   phase?: string;
   interval?: number;
+  logsPerClientDay?: number | string;
+  serverUsPerReplication?: number | string;
+  serverKibPerSession?: number | string;
 }
 
 /**
@@ -63,6 +69,21 @@ export function addPlanOptions(
       '--interval <duration>',
       "override the guide's interval, e.g. 90s, 10m, 1h",
       durationSecondsFlag('--interval'),
+    )
+    .option(
+      '--logs-per-client-day <n>',
+      'logs a computer sends per day in steady use; sizes the database disk (default: 20, ours)',
+      numberish,
+    )
+    .option(
+      '--server-us-per-replication <us>',
+      'server CPU per replication (smc rehearse prints yours); sizes nodes by rate (default: 218, measured)',
+      numberish,
+    )
+    .option(
+      '--server-kib-per-session <KiB>',
+      'server memory per held agent session (smc rehearse prints yours); sizes nodes by sessions (default: 74, measured)',
+      numberish,
     );
 }
 
@@ -79,5 +100,14 @@ export function planInputFrom(
     phase: values.phase,
     ...(values.ha === undefined ? {} : { highAvailability: values.ha }),
     ...(values.interval === undefined ? {} : { replicationIntervalSeconds: values.interval }),
+    ...(values.logsPerClientDay === undefined
+      ? {}
+      : { logsPerClientPerDay: values.logsPerClientDay }),
+    ...(values.serverUsPerReplication === undefined
+      ? {}
+      : { serverUsPerReplication: values.serverUsPerReplication }),
+    ...(values.serverKibPerSession === undefined
+      ? {}
+      : { serverKiBPerSession: values.serverKibPerSession }),
   };
 }

@@ -4,14 +4,18 @@ import type { RunMetrics, RunResult, SecondSample } from '../../simulator/metric
 import { createRunMetrics } from '../../simulator/metrics/index.js';
 import {
   createProgressLine,
+  isStdout,
   type ProgressLine,
   writeHtmlReport,
   writeRunJson,
 } from '../../simulator/report/index.js';
+import { parseWhole } from '../../simulator/run/flag-rules.js';
 import { simulationRunMeta } from '../../simulator/run/run-meta.js';
 import type { SimulationOutcome } from '../../simulator/run/run-simulation.js';
 import type { SimulationOptions } from '../../simulator/run/simulation-options.js';
 import {
+  type DataRule,
+  DEFAULT_DATA_RULE,
   evaluateThresholds,
   exitCodeFor,
   gatherThresholds,
@@ -27,6 +31,8 @@ export interface ReportingFlags {
   readonly thresholdsFile?: string;
   readonly json?: string;
   readonly html?: string;
+  /** `--min-replications`: fewer completed replications fail every gate. */
+  readonly minReplications?: string;
 }
 
 /**
@@ -41,6 +47,7 @@ export class RunReporting {
   private constructor(
     private readonly flags: ReportingFlags,
     readonly thresholds: readonly Threshold[],
+    readonly dataRule: DataRule,
   ) {}
 
   static async prepare(flags: ReportingFlags): Promise<RunReporting> {
@@ -59,7 +66,7 @@ export class RunReporting {
           throw new UsageError(`${flag}: the folder of ${file} does not exist`);
         });
     }
-    return new RunReporting(flags, thresholds);
+    return new RunReporting(flags, thresholds, dataRuleFrom(flags.minReplications));
   }
 
   /**
@@ -88,15 +95,33 @@ export class RunReporting {
     options: SimulationOptions,
     outcome: SimulationOutcome,
     metrics: RunMetrics,
-    write: (text: string) => void = (text) => process.stdout.write(text),
+    // With --json - the JSON owns stdout; the human summary moves to stderr.
+    write: (text: string) => void = (text) =>
+      (isStdout(this.flags.json) ? process.stderr : process.stdout).write(text),
   ): Promise<{ result: RunResult; exitCode: number }> {
     metrics.stop();
     this.progress?.done();
     const raw = metrics.finish(simulationRunMeta(options, outcome, new Date()));
-    const result = withThresholds(raw, evaluateThresholds(this.thresholds, subjectOfResult(raw)));
+    const result = withThresholds(
+      raw,
+      evaluateThresholds(this.thresholds, subjectOfResult(raw), this.dataRule),
+    );
     write(renderRunSummary(result));
     if (this.flags.json) await writeRunJson(this.flags.json, result);
     if (this.flags.html) await writeHtmlReport(this.flags.html, result);
     return { result, exitCode: exitCodeFor(result.thresholds ?? []) };
+  }
+}
+
+/** `--min-replications` (default 100): the not-enough-data rule every gate obeys. */
+export function dataRuleFrom(text: string | undefined): DataRule {
+  if (text === undefined) return DEFAULT_DATA_RULE;
+  try {
+    return {
+      ...DEFAULT_DATA_RULE,
+      minReplications: parseWhole(text, '--min-replications', 1, 100_000_000),
+    };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }

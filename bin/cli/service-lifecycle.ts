@@ -12,6 +12,8 @@ export function gracefulShutdown(
   close: () => Promise<void>,
   log: (line: string) => void,
   what: string,
+  /** Hands over a way to start the same orderly stop from inside (an admin console call). */
+  onTrigger?: (trigger: (reason: string) => void) => void,
 ): Promise<void> {
   return new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -27,6 +29,7 @@ export function gracefulShutdown(
       stopping = true;
       stop(reason);
     };
+    onTrigger?.(once);
     process.once('SIGTERM', () => once('SIGTERM'));
     process.once('SIGINT', () => once('SIGINT'));
     if (process.channel) {

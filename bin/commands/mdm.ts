@@ -8,7 +8,7 @@ import {
 } from '../../protocol/index.js';
 import { DEFAULT_CHECK_IN_BUDGET_PER_SECOND } from '../../server/mdm/check-in-policy.js';
 import { consoleRequest } from '../cli/console-client.js';
-import { durationSecondsFlag, portFlag, positiveNumberFlag } from '../cli/flags.js';
+import { durationOption, portFlag, positiveNumberFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
 import { gracefulShutdown, jsonLine, writeReadyFile } from '../cli/service-lifecycle.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -79,17 +79,18 @@ export function registerMdmCommand(program: Command): void {
       '--server-admin-token-file <file>',
       "the server's admin token file, with --server-console-url",
     )
-    .option(
-      '--relay-interval <duration>',
-      'longest pause between replications to the server',
-      durationSecondsFlag('--relay-interval'),
-      5,
+    .addOption(
+      durationOption(
+        '--relay-interval <duration>',
+        'longest pause between replications to the server',
+        5,
+        { min: 1 },
+      ),
     )
-    .option(
-      '--check-in-interval <duration>',
-      'check-in interval told to devices',
-      durationSecondsFlag('--check-in-interval'),
-      300,
+    .addOption(
+      durationOption('--check-in-interval <duration>', 'check-in interval told to devices', 300, {
+        min: 1,
+      }),
     )
     .option(
       '--check-in-budget <per-second>',

@@ -13,9 +13,14 @@ export function registerMigrateCommand(program: Command): void {
         if (!url) throw new UsageError('--database-url: required (or set DATABASE_URL)');
         const { migrate } = await import('../../server/store/migrate.js');
         const { createPool } = await import('../../server/store/pool.js');
+        const { distributeIfCitus } = await import('../../server/store/citus-distribution.js');
         const pool = createPool(url, 1);
         try {
           const report = await migrate(pool);
+          // Cosmos DB for PostgreSQL (Citus): shard the per-agent tables by agent_id, once.
+          const citus = await distributeIfCitus(pool);
+          if (citus.citus && citus.distributed.length)
+            process.stdout.write(`citus: distributed ${citus.distributed.join(', ')}\n`);
           process.stdout.write(
             report.applied.length
               ? `applied: ${report.applied.join(', ')}; now at ${report.current}\n`

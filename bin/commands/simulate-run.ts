@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_PUSH_PORT } from '../../protocol/index.js';
 import {
   DEFAULT_DEVICE_JITTER_FRACTION,
   type DeviceConnectionMode,
@@ -7,6 +8,8 @@ import {
 import { IdentityCacheMismatch } from '../../simulator/identity/cache.js';
 import { certificateFingerprint } from '../../simulator/identity/keys.js';
 import { DEFAULT_OS_MIX, parseOsMix } from '../../simulator/profile/os-mix.js';
+import { pushOutcomeLines } from '../../simulator/push/push-figures.js';
+import { rogueOutcomeLines } from '../../simulator/rogue/rogue-judgement.js';
 import {
   deviceOutcomeLine,
   devicesOnlySimulationOptions,
@@ -34,7 +37,10 @@ import { parseTargetUrl } from '../../simulator/transport/target.js';
 import { parseRamp } from '../../simulator/workload/ramp.js';
 import { parseSlo } from '../../simulator/workload/slo.js';
 import { parseDurationMs } from '../../sizing/index.js';
+import { EXIT } from '../cli/exit-codes.js';
+import { RunInterruption } from '../cli/run-interruption.js';
 import { RunReporting } from '../cli/run-reporting.js';
+import { tlsTrustError } from '../cli/tls-trust-error.js';
 import { UsageError } from '../cli/usage-error.js';
 
 import { DEFAULT_SLOS, type SimulateFlags } from './simulate.js';
@@ -42,11 +48,33 @@ import { DEFAULT_SLOS, type SimulateFlags } from './simulate.js';
 /** The work behind `smc simulate`, loaded only when it runs (simulator modules are heavy). */
 export async function simulate(flags: SimulateFlags): Promise<number> {
   const reporting = await RunReporting.prepare(flags);
-  const devices = await deviceOptionsFrom(flags);
+  const interruption = new RunInterruption('smc simulate');
+  const { signal } = interruption;
+  const devicesParsed = await deviceOptionsFrom(flags);
+  const devices = devicesParsed && { ...devicesParsed, signal };
   const agentsRun = !devices || flags.target !== undefined || flags.agents !== undefined;
   if (devices && !agentsRun) refuseAgentOnlyFlags(flags);
   const devicesRun = devices && { ...devices, alone: !agentsRun };
-  const agents = agentsRun ? await simulationOptionsFrom(flags) : undefined;
+  const agentsParsed = agentsRun
+    ? await simulationOptionsFrom(flags, reporting.dataRule.minReplications)
+    : undefined;
+  const agents = agentsParsed && { ...agentsParsed, signal };
+  try {
+    return await simulateWith(reporting, interruption, agents, devices, devicesRun, flags);
+  } finally {
+    interruption.dispose();
+  }
+}
+
+async function simulateWith(
+  reporting: RunReporting,
+  interruption: RunInterruption,
+  agents: SimulationOptions | undefined,
+  devices: DeviceSimulationOptions | undefined,
+  devicesRun: (DeviceSimulationOptions & { alone: boolean }) | undefined,
+  flags: SimulateFlags,
+): Promise<number> {
+  interruption.listen();
   const options =
     agents ??
     devicesOnlySimulationOptions(
@@ -69,15 +97,35 @@ export async function simulate(flags: SimulateFlags): Promise<number> {
     if (error instanceof SimulationSetupError || error instanceof IdentityCacheMismatch) {
       throw new UsageError(error.message);
     }
+    const trust =
+      (agents && tlsTrustError(error, '--ca', flags.ca as string, agents.target.url)) ??
+      (devices && tlsTrustError(error, '--mdm-ca', flags.mdmCa as string, devices.target.url));
+    if (trust) throw trust;
     throw error;
   }
-  const { exitCode } = await reporting.finish(options, outcome, recorder);
+  const interrupted = interruption.signalName;
+  const { exitCode } = await reporting.finish(
+    options,
+    interrupted ? { ...outcome, interruptedBy: interrupted } : outcome,
+    recorder,
+  );
   if (outcome.devices) process.stdout.write(`${deviceOutcomeLine(outcome.devices)}\n`);
+  if (outcome.push) process.stdout.write(`${pushOutcomeLines(outcome.push)}\n`);
+  if (outcome.rogues) process.stdout.write(`${rogueOutcomeLines(outcome.rogues)}\n`);
+  if (interrupted) {
+    process.stderr.write(
+      `smc simulate: interrupted by ${interrupted} after ${outcome.wallSeconds.toFixed(1)} s: the summary and files cover the run so far (exit ${EXIT.interrupted})\n`,
+    );
+    return EXIT.interrupted;
+  }
   return exitCode;
 }
 
 /** Turns flags into validated options; every problem is a UsageError naming its flag. */
-async function simulationOptionsFrom(flags: SimulateFlags): Promise<SimulationOptions> {
+async function simulationOptionsFrom(
+  flags: SimulateFlags,
+  minSamplesPerStep: number,
+): Promise<SimulationOptions> {
   try {
     if (!flags.target)
       throw new RangeError('--target: required, e.g. --target https://127.0.0.1:2222');
@@ -103,7 +151,7 @@ async function simulationOptionsFrom(flags: SimulateFlags): Promise<SimulationOp
     if (flags.slo.length > 0 && !flags.findCapacity)
       throw new RangeError('--slo: only applies with --find-capacity');
     const lateThresholdMs = parseDurationMs(flags.lateAfter, '--late-after');
-    const mode = workloadFrom(flags, seconds, lateThresholdMs);
+    const mode = workloadFrom(flags, seconds, lateThresholdMs, minSamplesPerStep);
     if (flags.adminTokenFile && !flags.consoleUrl)
       throw new RangeError('--admin-token-file: needs --console-url');
     if (flags.consoleUrl && !flags.adminTokenFile)
@@ -162,12 +210,65 @@ async function simulationOptionsFrom(flags: SimulateFlags): Promise<SimulationOp
         taskResultRate: parseNumberIn(flags.taskResultRate, '--task-result-rate', 0, 1, true),
       },
       verify: flags.verify === true,
+      ...pushOptionsFrom(flags, target.host, console !== undefined),
+      ...roguesFrom(flags, console !== undefined),
       onProgress: (line) => process.stderr.write(`smc simulate: ${line}\n`),
     };
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** --rogues: a count, and the console it reads the judgement from. */
+function roguesFrom(flags: SimulateFlags, hasConsole: boolean): Pick<SimulationOptions, 'rogues'> {
+  if (flags.rogues === undefined) return {};
+  const rogues = parseWhole(flags.rogues, '--rogues', 0, 1_000_000);
+  if (!hasConsole)
+    throw new RangeError(
+      '--rogues: needs --console-url and --admin-token-file (sensor tokens, and the judgement)',
+    );
+  return { rogues };
+}
+
+/** --wakeups, --push-url, --task-probe: throws RangeErrors naming the flag. */
+function pushOptionsFrom(
+  flags: SimulateFlags,
+  targetHost: string,
+  haveConsole: boolean,
+): Pick<SimulationOptions, 'push' | 'taskProbe'> {
+  if (flags.pushUrl !== undefined && flags.wakeups !== 'on')
+    throw new RangeError('--push-url: only applies with --wakeups on');
+  const push =
+    flags.wakeups === 'on'
+      ? {
+          url: parsePushUrl(
+            flags.pushUrl ?? `mqtts://${hostForUrl(targetHost)}:${DEFAULT_PUSH_PORT}`,
+          ),
+        }
+      : undefined;
+  if (flags.taskProbe === undefined) return push ? { push } : {};
+  if (!haveConsole)
+    throw new RangeError('--task-probe: needs --console-url and --admin-token-file');
+  const everyMs = positive(parseDurationMs(flags.taskProbe, '--task-probe'), '--task-probe');
+  const targetsPerTask = parseWhole(flags.taskProbeTargets, '--task-probe-targets', 1, 100_000);
+  return { ...(push ? { push } : {}), taskProbe: { everyMs, targetsPerTask } };
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function parsePushUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new RangeError(`--push-url: must be mqtts://host:port (got ${JSON.stringify(text)})`);
+  }
+  if (url.protocol !== 'mqtts:' || (url.pathname !== '' && url.pathname !== '/') || url.search)
+    throw new RangeError(`--push-url: must be mqtts://host:port (got ${JSON.stringify(text)})`);
+  return `mqtts://${url.host}${url.port ? '' : `:${DEFAULT_PUSH_PORT}`}`;
 }
 
 /** Flags that only make sense with agents, refused when the devices run alone. */
@@ -256,6 +357,7 @@ function workloadFrom(
   flags: SimulateFlags,
   seconds: (text: string, field: string) => number,
   lateThresholdMs: number,
+  minSamplesPerStep: number,
 ): WorkloadMode {
   if (flags.rate) return { kind: 'rate', ratePerSecond: parseRatePerSecond(flags.rate, '--rate') };
   if (flags.ramp)
@@ -275,6 +377,7 @@ function workloadFrom(
         growth: parseNumberIn(flags.stepGrowth, '--step-growth', 1.01, 10),
         stepSeconds: positive(seconds(flags.stepDuration, '--step-duration'), '--step-duration'),
         lateThresholdMs,
+        minSamplesPerStep,
       },
     };
   }

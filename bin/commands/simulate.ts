@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { DEVICE_CONNECTION_MODES } from '../../simulator/devices/device-simulation-options.js';
 import { CONNECTION_MODES } from '../../simulator/transport/agent-transport.js';
+import { addOptionsFileAndEnvironment, optionsWithFile } from '../cli/options-file.js';
 import { runAction } from '../cli/run-action.js';
 
 export interface SimulateFlags {
@@ -16,6 +17,7 @@ export interface SimulateFlags {
   ramp?: string;
   findCapacity?: boolean;
   slo: string[];
+  config?: string;
   startRate: string;
   maxRate: string;
   stepGrowth: string;
@@ -34,6 +36,7 @@ export interface SimulateFlags {
   shard: string;
   threshold: string[];
   thresholdsFile?: string;
+  minReplications?: string;
   json?: string;
   html?: string;
   verify?: boolean;
@@ -45,13 +48,18 @@ export interface SimulateFlags {
   deviceInterval: string;
   deviceConnection: string;
   androidRatio: string;
+  wakeups: string;
+  pushUrl?: string;
+  taskProbe?: string;
+  taskProbeTargets: string;
+  rogues?: string;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 export const DEFAULT_SLOS = ['p99<250ms', 'errors<0.1%'];
 
 export function registerSimulateCommand(program: Command): void {
-  program
+  const command = program
     .command('simulate')
     .summary('drive a server with virtual agents (load test, capacity search, CI gate)')
     .description(
@@ -72,11 +80,10 @@ export function registerSimulateCommand(program: Command): void {
     .option('--rate <r/s>', 'fixed-rate model: replications per second, spread over the agents')
     .option('--ramp <from:to:duration>', 'ramp model: e.g. 100:5000:60s')
     .option('--find-capacity', 'capacity search: raise the rate until an SLO breaks')
-    .option(
-      '--slo <expr>',
-      `capacity search SLO, repeatable (default ${DEFAULT_SLOS.join(', ')})`,
-      collect,
-      [],
+    .addOption(
+      new Option('--slo <expr>', "capacity search SLO, repeatable, e.g. --slo 'p99<250ms'")
+        .argParser(collect)
+        .default([], DEFAULT_SLOS.map((slo) => `'${slo}'`).join(' ')),
     )
     .option('--start-rate <r/s>', 'capacity search: first step', '50/s')
     .option('--max-rate <r/s>', 'capacity search: stop here even if nothing broke', '20000/s')
@@ -109,21 +116,51 @@ export function registerSimulateCommand(program: Command): void {
     .option('--task-result-rate <p>', 'chance per replication that a running task finishes', '1')
     .option('--os-mix <mix>', 'fleet OS shares, e.g. windows=70,macos=20,linux=10')
     .option('--shard <i/n>', 'run share i of n of the fleet (merge the JSON files after)', '1/1')
-    .option(
-      '--threshold <expr>',
-      "gate, repeatable: e.g. 'p99<250ms' (exit 99 when one fails)",
-      collect,
-      [],
+    .addOption(
+      new Option(
+        '--threshold <expr>',
+        "gate, repeatable: e.g. --threshold 'p99<250ms' (exit 99 when one fails)",
+      )
+        .argParser(collect)
+        .default([], 'none'),
     )
     .option(
       '--thresholds-file <file>',
       'gates from a JSON file: { "thresholds": ["p99<250ms", ...] }',
     )
-    .option('--json <file>', 'write the results as JSON')
+    .option(
+      '--min-replications <n>',
+      'a gate (or capacity step) with fewer completed replications fails: not enough data (default 100; a fleet run must also cover one interval)',
+    )
+    .option(
+      '--json <file>',
+      'write the results as JSON (- for stdout; the summary then goes to stderr)',
+    )
     .option('--html <file>', 'write an HTML report')
     .option(
       '--verify',
       'at the end, ask the console API whether every acknowledged log is stored with the content sent (digests, not counts)',
+    )
+    .addOption(
+      new Option(
+        '--wakeups <on|off>',
+        'agents hold an MQTT push session (own certificate) and replicate when woken',
+      )
+        .choices(['on', 'off'])
+        .default('off'),
+    )
+    .option(
+      '--push-url <url>',
+      "with --wakeups on: the push broker (default mqtts://<--target's host>:8883)",
+    )
+    .option(
+      '--task-probe <every>',
+      'create a task on the console API this often (e.g. 10s) and report task delivery latency (needs --console-url)',
+    )
+    .option('--task-probe-targets <n>', 'agents each probe task targets', '10')
+    .option(
+      '--rogues <n>',
+      "play Rogue Detection Sensors reporting the fleet's machines plus n unmanaged ones; the summary says how many the server judged rogue vs managed (needs --console-url)",
     )
     .option('--devices <n>', 'simulated phones checking in to a Mobile Device Connector')
     .option('--mdm-target <url>', "connector's device check-in port, e.g. https://127.0.0.1:9981")
@@ -146,13 +183,14 @@ export function registerSimulateCommand(program: Command): void {
     .option('--android-ratio <share>', 'share of the devices that run Android (rest iOS)', '0.7')
     .addHelpText(
       'after',
-      '\nExamples:\n  smc simulate --target https://127.0.0.1:2222 --ca ca.pem --enroll-token T --agents 5000 --interval 10m --time-scale 60 --duration 2m\n  smc simulate --target https://smc:2222 --ca ca.pem --identities .smc/ids --rate 800/s --duration 5m --proxy http://proxy:3128\n  smc simulate --target https://127.0.0.1:2222 --ca ca.pem --enroll-token T --find-capacity --slo p99<250ms --slo errors<0.1%\n  smc simulate --devices 2000 --mdm-target https://127.0.0.1:9981 --mdm-enroll-url https://127.0.0.1:9980 --mdm-ca mdm-ca.pem --mdm-enroll-token T --device-interval 5m --time-scale 60 --duration 2m',
-    )
-    .action((flags: SimulateFlags) =>
-      runAction(async () => {
-        // Loaded here so that other commands (and --help) do not pay for the simulator.
-        const { simulate } = await import('./simulate-run.js');
-        return simulate(flags);
-      }),
+      "\nExamples:\n  smc simulate --target https://127.0.0.1:2222 --ca ca.pem --enroll-token T --agents 5000 --interval 10m --time-scale 60 --duration 2m\n  smc simulate --target https://smc:2222 --ca ca.pem --identities .smc/ids --rate 800/s --duration 5m --proxy http://proxy:3128\n  smc simulate --target https://127.0.0.1:2222 --ca ca.pem --enroll-token T --find-capacity --slo 'p99<250ms' --slo 'errors<0.1%'\n  smc simulate --devices 2000 --mdm-target https://127.0.0.1:9981 --mdm-enroll-url https://127.0.0.1:9980 --mdm-ca mdm-ca.pem --mdm-enroll-token T --device-interval 5m --time-scale 60 --duration 2m",
     );
+  addOptionsFileAndEnvironment(command).action((_flags: SimulateFlags, self: Command) =>
+    runAction(async () => {
+      const flags = await optionsWithFile<SimulateFlags>(self);
+      // Loaded here so that other commands (and --help) do not pay for the simulator.
+      const { simulate } = await import('./simulate-run.js');
+      return simulate(flags);
+    }),
+  );
 }

@@ -1,4 +1,9 @@
-import { formatSeconds, type MachinePlan, type SizingPlan } from '../../sizing/index.js';
+import {
+  AZURE_VM_SIZES,
+  formatSeconds,
+  type MachinePlan,
+  type SizingPlan,
+} from '../../sizing/index.js';
 import { formatCount, formatRate, renderColumns } from './table.js';
 
 /** The human view of a plan: what `smc plan` prints without --json. */
@@ -24,12 +29,26 @@ export function renderPlanText(plan: SizingPlan): string {
         `database ${placement.database}; ${placement.serverCount} server${placement.serverCount > 1 ? 's behind a load balancer' : ''}; HA ${placement.highAvailability ? 'on' : 'off'}`,
       ],
       [
+        'Server nodes',
+        `${plan.serverNodes.count} (decided by ${plan.serverNodes.decidedBy}): ${plan.serverNodes.byRate} for the rate at ${formatCount(plan.serverNodes.ratePerNodePerSecond)}/s per node, ${plan.serverNodes.bySessions} for the sessions at ${formatCount(plan.serverNodes.sessionsPerNode)} per node${plan.serverNodes.byAvailability > 1 ? ', 2 for HA' : ''}`,
+      ],
+      ['Nodes model', plan.serverNodes.model],
+      [
+        'Database grows',
+        `to ${plan.databaseGrowth.dataGiB} GiB (${formatCount(plan.databaseGrowth.logsAtSteadyState)} logs) at steady state, ${plan.databaseGrowth.diskGiB} GiB of disk`,
+      ],
+      ['Growth assumes', plan.databaseGrowth.assumption],
+      [
         'Proxies',
         plan.proxies.count === 0
           ? 'none (no branch offices)'
           : plan.input.officeClients === null
             ? `${plan.proxies.count} (${plan.proxies.perOffice} per office, <= ${formatCount(plan.proxies.clientsPerProxyLimit)} clients each)`
             : `${plan.proxies.count} (${plan.proxies.offices.map((o) => `office ${o.index}: ${formatCount(o.clients)} clients, ${o.proxies}`).join('; ')}; <= ${formatCount(plan.proxies.clientsPerProxyLimit)} clients each)`,
+      ],
+      [
+        'Rogue sensors',
+        `${plan.rogueDetection.sensors} (one per network: main site${plan.rogueDetection.networks > 1 ? ` + ${plan.rogueDetection.networks - 1} office(s)` : ''}), ${plan.rogueDetection.shape.cores} core / ${plan.rogueDetection.shape.memoryGiB} GiB / ${plan.rogueDetection.shape.diskGiB} GB each`,
       ],
     ]),
     '',
@@ -38,18 +57,35 @@ export function renderPlanText(plan: SizingPlan): string {
         'role',
         'count',
         'cores',
-        'RAM GiB',
+        'RAM GiB (required)',
         'disk GiB',
         input.platform === 'azure' ? 'Azure size' : 'size',
       ],
-      plan.machines.map((m) => [
-        m.role,
-        String(m.count),
-        String(m.cores),
-        String(m.memoryGiB),
-        String(m.diskGiB),
-        sizeText(m),
-      ]),
+      [
+        ...plan.machines.map((m) => [
+          m.role,
+          String(m.count),
+          String(m.cores),
+          String(m.memoryGiB),
+          String(m.diskGiB),
+          sizeText(m),
+        ]),
+        // The HA pair's front door is a machine-table line too: it is something to pay for.
+        ...(placement.loadBalancer
+          ? [
+              [
+                'load balancer',
+                '1',
+                '-',
+                '-',
+                '-',
+                input.platform === 'azure'
+                  ? `Standard load balancer, TCP 2222/2223 to the ${placement.serverCount} servers`
+                  : `yours: TCP 2222/2223 to the ${placement.serverCount} servers`,
+              ],
+            ]
+          : []),
+      ],
     ).map((l) => `  ${l}`),
     '',
     ...labelled([
@@ -69,7 +105,11 @@ export function renderPlanText(plan: SizingPlan): string {
 function sizeText(machine: MachinePlan): string {
   const azure = machine.azure;
   if (!azure) return 'shape only (existing hosts)';
-  if (azure.kind === 'vm') return azure.vmSize;
+  if (azure.kind === 'vm') {
+    // The size's own figures beside the requirement: it often has more RAM than asked.
+    const size = AZURE_VM_SIZES.find((candidate) => candidate.name === azure.vmSize);
+    return size ? `${azure.vmSize} (${size.cores} cores, ${size.memoryGiB} GiB)` : azure.vmSize;
+  }
   const ha = azure.highAvailability === 'ZoneRedundant' ? 'zone-redundant HA' : 'no HA';
   return `${azure.skuName} (${azure.tier}, ${azure.storageGiB} GiB, ${ha})`;
 }

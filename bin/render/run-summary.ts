@@ -10,6 +10,12 @@ import {
 } from '../../simulator/report/format.js';
 import { renderColumns } from './table.js';
 
+function interruptedLines(result: RunResult): string[] {
+  const by = result.meta.options.interruptedBy;
+  if (typeof by !== 'string') return [];
+  return [`  interrupted by ${terminalSafe(by)}: these figures cover the run until then`];
+}
+
 /** The end-of-run table `smc simulate` and `smc report show` print. */
 export function renderRunSummary(result: RunResult): string {
   const { meta, derived: d } = result;
@@ -28,6 +34,7 @@ export function renderRunSummary(result: RunResult): string {
     ]
       .filter(Boolean)
       .join(', ')}`,
+    ...interruptedLines(result),
     '',
     ...labelled([
       ['Scheduled', `${formatCount(r.scheduled)} (${formatPerSec(d.rates.scheduledPerSec)})`],
@@ -40,7 +47,7 @@ export function renderRunSummary(result: RunResult): string {
       ],
       [
         'Logs',
-        `generated ${formatCount(d.logs.generated)}, acknowledged ${formatCount(d.logs.acknowledged)}, pending ${formatCount(d.logs.pending)}, lost ${d.logs.lost === null ? 'not verified (--verify)' : formatCount(d.logs.lost)}`,
+        `generated ${formatCount(d.logs.generated)}, acknowledged ${formatCount(d.logs.acknowledged)}, pending ${formatCount(d.logs.pending)} (unacknowledged when the run ended: kept and resent, not lost), lost ${d.logs.lost === null ? 'not verified (--verify)' : formatCount(d.logs.lost)}`,
       ],
     ]),
     '',

@@ -1,6 +1,8 @@
 import type { CloudConfig } from '../../provider/cloud-init.js';
 
 export const POSTGRES_PASSWORD_FILE = '/etc/smc/postgres-password';
+/** The key the nightly dump's off-host copy logs in with (database.backupCopyTarget). */
+export const BACKUP_COPY_KEY_FILE = '/etc/smc/backup-copy.key';
 export const REPLICATION_PASSWORD_FILE = '/etc/smc/postgres-replication-password';
 /** Where the database's TLS pair and the CA land as secrets (root only), before PostgreSQL exists. */
 export const POSTGRES_SECRET_TLS_DIR = '/etc/smc/postgresql/tls';
@@ -22,6 +24,8 @@ export interface SelfHostedPostgresOptions {
   readonly databaseName: string;
   readonly user: string;
   readonly backupRetentionDays: number;
+  /** scp destination each dump is copied to, off the host (validated by the Database construct). */
+  readonly backupCopyTarget?: string;
   /** Streaming replication: the primary lets the standby in; the standby clones the primary. */
   readonly replication?:
     | { readonly role: 'primary'; readonly standbyCidrs: readonly string[] }
@@ -69,12 +73,22 @@ export function selfHostedPostgresCloudConfig(options: SelfHostedPostgresOptions
     '#!/bin/bash',
     'set -euo pipefail',
     'install -d -m 0700 -o postgres -g postgres /var/backups/smc',
-    `runuser -u postgres -- pg_dump --format=custom --file="/var/backups/smc/${options.databaseName}-$(date -u +%Y%m%dT%H%M%SZ).dump" ${options.databaseName}`,
+    `dump="/var/backups/smc/${options.databaseName}-$(date -u +%Y%m%dT%H%M%SZ).dump"`,
+    `runuser -u postgres -- pg_dump --format=custom --file="$dump" ${options.databaseName}`,
     `find /var/backups/smc -name '*.dump' -mtime +${options.backupRetentionDays} -delete`,
+    // Off the host: a dump beside the database it backs up dies with that host's disk.
+    ...(options.backupCopyTarget
+      ? [
+          `scp -q -i ${BACKUP_COPY_KEY_FILE} -o BatchMode=yes -o StrictHostKeyChecking=accept-new "$dump" '${options.backupCopyTarget.replace(/\/?$/, '/')}'`,
+        ]
+      : []),
   ].join('\n');
   return {
     systemUsers: [],
-    packages: [options.version === null ? 'postgresql' : `postgresql-${options.version}`],
+    packages: [
+      options.version === null ? 'postgresql' : `postgresql-${options.version}`,
+      ...(options.backupCopyTarget ? ['openssh-client'] : []),
+    ],
     writeFiles: [
       { path: '/etc/smc/postgresql/smc.conf', content: `${conf}\n` },
       { path: '/etc/smc/postgresql/pg_hba.conf', content: `${hba}\n` },

@@ -16,6 +16,11 @@ export interface ServerUnitOptions {
   readonly intervalSeconds: number;
   /** Start after the local PostgreSQL when it shares the host. */
   readonly localDatabase: boolean;
+  /** Wake-ups: publish on the host's broker (Mosquitto), run the embedded one, or none. */
+  readonly push:
+    | { readonly broker: string; readonly certFile: string; readonly keyFile: string }
+    | { readonly port: number }
+    | 'none';
 }
 
 /** The smc-kit server as a systemd service; DATABASE_URL comes from the secret environment file. */
@@ -30,11 +35,17 @@ export function serverCloudConfig(options: ServerUnitOptions): CloudConfig {
       `--agent-port ${options.agentPort}`,
       `--console-port ${options.consolePort}`,
       `--interval ${options.intervalSeconds}s`,
+      ...pushFlags(options.push),
       ...options.hostnames.map((name) => `--hostname ${name}`),
     ],
     environmentFile: SERVER_ENV_FILE,
     readWritePaths: [SERVER_DATA_DIR],
-    after: options.localDatabase ? ['postgresql.service'] : [],
+    after: [
+      ...(options.localDatabase ? ['postgresql.service'] : []),
+      ...(typeof options.push === 'object' && 'broker' in options.push
+        ? ['mosquitto.service']
+        : []),
+    ],
   });
   return {
     systemUsers: ['smc'],
@@ -48,4 +59,14 @@ export function serverCloudConfig(options: ServerUnitOptions): CloudConfig {
       'systemctl restart smc-server.service',
     ],
   };
+}
+
+function pushFlags(push: ServerUnitOptions['push']): string[] {
+  if (push === 'none') return ['--no-push'];
+  if ('port' in push) return [`--push-port ${push.port}`];
+  return [
+    `--push-broker ${push.broker}`,
+    `--push-cert ${push.certFile}`,
+    `--push-key ${push.keyFile}`,
+  ];
 }

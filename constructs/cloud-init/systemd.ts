@@ -6,6 +6,11 @@ export interface ServiceUnit {
   readonly environmentFile: string;
   readonly readWritePaths: readonly string[];
   readonly after: readonly string[];
+  /**
+   * Capabilities the unprivileged user keeps (AmbientCapabilities, and nothing else in the
+   * bounding set), e.g. CAP_NET_BIND_SERVICE for a port below 1024. @default none
+   */
+  readonly ambientCapabilities?: readonly string[];
 }
 
 /** A hardened long-running unit; restarts on failure, so it waits out late secrets or a late database. */
@@ -28,6 +33,12 @@ export function renderServiceUnit(unit: ServiceUnit): string {
     'RestartSec=5',
     // Each agent holds a TLS connection: tens of thousands of descriptors.
     'LimitNOFILE=1048576',
+    ...(unit.ambientCapabilities && unit.ambientCapabilities.length > 0
+      ? [
+          `AmbientCapabilities=${unit.ambientCapabilities.join(' ')}`,
+          `CapabilityBoundingSet=${unit.ambientCapabilities.join(' ')}`,
+        ]
+      : []),
     'NoNewPrivileges=yes',
     'ProtectSystem=strict',
     'ProtectHome=yes',

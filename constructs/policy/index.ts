@@ -3,6 +3,7 @@ import { DATA_RULES } from './data-rules.js';
 import { NETWORK_RULES } from './network-rules.js';
 import type { PolicyRule, PolicyViolation } from './rule.js';
 import type { TerraformJson } from './terraform-json.js';
+import { WORKLOAD_RULES } from './workload-rules.js';
 
 export type { PolicyRule, PolicyViolation } from './rule.js';
 export type { TerraformJson } from './terraform-json.js';
@@ -16,6 +17,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ...NETWORK_RULES,
   ...COMPUTE_RULES,
   ...DATA_RULES,
+  ...WORKLOAD_RULES,
 ];
 
 export function evaluatePolicy(

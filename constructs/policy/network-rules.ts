@@ -121,6 +121,39 @@ export const NETWORK_RULES: readonly PolicyRule[] = [
     },
   },
   {
+    id: 'SMC-NET-PUSH-MTLS',
+    title: 'The push broker takes only client certificates, and agents only their own topic',
+    covers: ['ours: a wake-up topic readable by others tells who is managed and when'],
+    platforms: ['azure', 'vms'],
+    check(doc) {
+      const violations: PolicyViolation[] = [];
+      for (const host of hostConfigurations(doc)) {
+        if (!/\bmosquitto\b/.test(host.text)) continue;
+        const needed = [
+          'require_certificate true',
+          'use_identity_as_username true',
+          'allow_anonymous false',
+          'pattern read smc/agents/%u/wakeup',
+        ];
+        for (const line of needed) {
+          if (!host.text.includes(line))
+            violations.push({
+              ruleId: this.id,
+              path: host.path,
+              message: `mosquitto: no "${line}"`,
+            });
+        }
+        if (/^\s*(topic|pattern)\s+(read|readwrite)?\s*smc\/agents\/(\+|#)/m.test(host.text))
+          violations.push({
+            ruleId: this.id,
+            path: host.path,
+            message: "mosquitto: an ACL line lets a client read every agent's topic",
+          });
+      }
+      return violations;
+    },
+  },
+  {
     id: 'SMC-NET-NO-PUBLIC-NIC',
     title: 'No VM has a public IP address',
     covers: ['CKV_AZURE_119'],

@@ -14,6 +14,6 @@ export interface PolicyRule {
   /** Checkov (CKV_...) and Trivy (AVD-...) checks whose intent this rule covers. */
   readonly covers: readonly string[];
   /** Which platform's resources it reads; a rule with nothing to read passes. */
-  readonly platforms: readonly ('azure' | 'vms')[];
+  readonly platforms: readonly ('azure' | 'vms' | 'kubernetes')[];
   check(doc: TerraformJson): PolicyViolation[];
 }

@@ -13,6 +13,8 @@ import { azureName } from './names.js';
 import { secretFetchCloudConfig, VAULT_URI_TAG } from './secret-fetch.js';
 
 export interface AzureMachineProps {
+  /** Updated only after this VM (a rolling order). @default none */
+  readonly rollsAfter?: AzureMachine;
   readonly prefix: string;
   readonly location: string;
   readonly resourceGroupName: string;
@@ -114,7 +116,13 @@ export class AzureMachine extends Construct {
       bootDiagnostics: {},
       customData: Buffer.from(userData, 'utf8').toString('base64'),
       tags: { [VAULT_URI_TAG]: props.vaultUri },
-      dependsOn: [readSecrets, ...props.secrets],
+      // One VM at a time: an update that touches both of an HA pair reaches this one only
+      // when the one before it is done (spec.rollsAfter).
+      dependsOn: [
+        readSecrets,
+        ...props.secrets,
+        ...(props.rollsAfter ? [props.rollsAfter.vm] : []),
+      ],
     });
     new PrivateDnsARecord(this, 'DnsRecord', {
       name: spec.hostname,

@@ -178,7 +178,15 @@ export class AzurePlatform extends Construct implements Platform {
   machine(scope: Construct, id: string, spec: MachineSpec): MachineHandle {
     const network = this.requireNetwork();
     if (spec.role === 'proxy' && !this.placesOfficeProxies) return this.onPremisesProxy(spec);
+    const previous = spec.rollsAfter ? this.machines.get(spec.rollsAfter) : undefined;
+    if (spec.rollsAfter && !previous)
+      throw new PropsError(
+        'rollsAfter',
+        `must name a host built before ${spec.hostname}`,
+        spec.rollsAfter,
+      );
     const machine = new AzureMachine(scope, id, {
+      ...(previous ? { rollsAfter: previous } : {}),
       prefix: this.props.namePrefix,
       location: this.props.location,
       resourceGroupName: this.resourceGroupName,

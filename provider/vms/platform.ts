@@ -1,5 +1,5 @@
 import { NullProvider } from '@cdktf/provider-null/lib/provider/index.js';
-import { Lazy, TerraformOutput } from 'cdktf';
+import { type ITerraformDependable, Lazy, TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { mergeCloudConfigs, renderBootstrapScript, renderCloudConfigYaml } from '../cloud-init.js';
 import { validateDnsZone } from '../dns-zone.js';
@@ -71,6 +71,8 @@ export class VmsPlatform extends Construct implements Platform {
   readonly hosts: VmsInventory;
   private rules: readonly FirewallRule[] = [];
   private readonly placed = new Map<string, PlacedMachine>();
+  /** Each host's provisioner resource, for hosts that roll after it. */
+  private readonly provisioners = new Map<string, ITerraformDependable>();
   private readonly zoneFile: ZoneFile;
   private readonly etcHosts: boolean;
   private readonly usedProxyHosts = new Set<VmsHost>();
@@ -129,12 +131,21 @@ export class VmsPlatform extends Construct implements Platform {
   machine(scope: Construct, id: string, spec: MachineSpec): MachineHandle {
     const host = this.hostFor(spec);
     this.placed.set(spec.hostname, { spec, host });
-    sshMachine(scope, id, {
+    const previous = spec.rollsAfter ? this.provisioners.get(spec.rollsAfter) : undefined;
+    if (spec.rollsAfter && !previous)
+      throw new PropsError(
+        'rollsAfter',
+        `must name a host built before ${spec.hostname}`,
+        spec.rollsAfter,
+      );
+    const provisioner = sshMachine(scope, id, {
       hostname: spec.hostname,
       host,
       bootstrapScript: () => renderBootstrapScript(this.configOf(spec)),
       secretFiles: spec.secretFiles,
+      ...(previous ? { dependsOn: [previous] } : {}),
     });
+    this.provisioners.set(spec.hostname, provisioner);
     this.zoneFile.add({ kind: 'A', name: spec.hostname, addresses: [host.address] });
     return {
       hostname: spec.hostname,

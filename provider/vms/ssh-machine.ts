@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Resource } from '@cdktf/provider-null/lib/resource/index.js';
-import { Fn, Lazy, TerraformLocal } from 'cdktf';
+import { Fn, type ITerraformDependable, Lazy, TerraformLocal } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { SecretFile } from '../platform.js';
 import type { VmsHost } from './hosts.js';
@@ -14,6 +14,8 @@ export interface SshMachineProps {
    */
   readonly bootstrapScript: () => string;
   readonly secretFiles: readonly SecretFile[];
+  /** Configured only after these (a rolling order: one host after the other). */
+  readonly dependsOn?: ITerraformDependable[];
 }
 
 /**
@@ -44,6 +46,7 @@ export function sshMachine(scope: Construct, id: string, props: SshMachineProps)
   });
   const secretValues = props.secretFiles.map((f) => f.secret.value);
   return new Resource(scope, id, {
+    ...(props.dependsOn ? { dependsOn: props.dependsOn } : {}),
     triggers: {
       host: host.address,
       configuration: scriptHash,

@@ -34,8 +34,9 @@ export class RevokedAgents {
     this.ids.add(agentId);
   }
 
-  startReloading(ms = 30_000): void {
-    this.timer = setInterval(() => void this.reload().catch(() => {}), ms);
+  /** Reloads every `ms`; a failed reload keeps the last set and is told to `onError`. */
+  startReloading(onError: (error: unknown) => void, ms = 30_000): void {
+    this.timer = setInterval(() => void this.reload().catch(onError), ms);
     this.timer.unref();
   }
 

@@ -29,9 +29,9 @@ export class TaskHints {
     for (const r of rows) this.agents.add(r.agent_id);
   }
 
-  /** Drops hints for agents whose tasks are all finished, every `ms`. */
-  startPruning(ms = 30_000): void {
-    this.timer = setInterval(() => void this.reload().catch(() => {}), ms);
+  /** Drops hints for agents whose tasks are all finished, every `ms`; failures go to `onError`. */
+  startPruning(onError: (error: unknown) => void, ms = 30_000): void {
+    this.timer = setInterval(() => void this.reload().catch(onError), ms);
     this.timer.unref();
   }
 

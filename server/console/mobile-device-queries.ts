@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { MDM_COMMAND_RESULT_LOG_KIND, MDM_DEVICE_LOG_KIND } from '../../protocol/index.js';
 import { ApiError } from '../http/errors.js';
+import { decodeCursor, encodeCursor, isUuid } from './page-cursor.js';
 
 /*
  * Mobile devices on the server's console, read back from what the connectors relay. A
@@ -24,28 +25,76 @@ export interface MobileDevice {
   readonly [field: string]: unknown;
 }
 
-const LATEST_SUMMARIES = `
+/** The latest summary of each device (after `$after`, a device id, when it is not null). */
+const latestSummaries = (after: string) => `
   SELECT DISTINCT ON (l.data->>'deviceId') l.agent_id, l.data
   FROM logs l
   WHERE l.agent_id = ANY($1::uuid[]) AND l.type = 'event' AND l.data->>'kind' = '${MDM_DEVICE_LOG_KIND}'
+    AND (${after}::text IS NULL OR l.data->>'deviceId' > ${after}::text)
   ORDER BY l.data->>'deviceId', l.received_at DESC, l.seq DESC`;
 
-/** One page of devices (latest summary each), ordered by device id, with the filtered total. */
+/** The most a cursor page's total counts to; `totalCapped` says there are more. */
+export const DEVICE_COUNT_CAP = 10_000;
+
+/**
+ * One page of devices (latest summary each), ordered by device id. With `after` (keyset
+ * paging: the last device id of the previous page) the scan starts at that id in the device
+ * index, however deep the page, and the total is capped at DEVICE_COUNT_CAP; with `page`
+ * (OFFSET) the total is exact, as before.
+ */
 export async function listMobileDevices(
   pool: pg.Pool,
-  query: { page: number; pageSize: number; platform: string | null },
-): Promise<{ total: number; items: MobileDevice[] }> {
-  const { rows } = await pool.query<{
-    agent_id: string;
-    data: Record<string, unknown>;
-    total: number;
-  }>(
-    `SELECT agent_id, data, count(*) OVER ()::int AS total FROM (${LATEST_SUMMARIES}) latest
-     WHERE $2::text IS NULL OR data->>'platform' = $2
-     ORDER BY data->>'deviceId' LIMIT $3 OFFSET $4`,
-    [await connectorIds(pool), query.platform, query.pageSize, (query.page - 1) * query.pageSize],
-  );
-  return { total: rows[0]?.total ?? 0, items: rows.map(asDevice) };
+  query: { page: number; pageSize: number; platform: string | null; after?: string | null },
+): Promise<{ total: number; totalCapped?: boolean; items: MobileDevice[]; next: string | null }> {
+  const connectors = await connectorIds(pool);
+  const after = query.after ?? null;
+  let total: number;
+  let totalCapped: boolean | undefined;
+  let rows: { agent_id: string; data: Record<string, unknown> }[];
+  if (after === null) {
+    const answer = await pool.query<{
+      agent_id: string;
+      data: Record<string, unknown>;
+      total: number;
+    }>(
+      `SELECT agent_id, data, count(*) OVER ()::int AS total FROM (${latestSummaries('$5')}) latest
+       WHERE $2::text IS NULL OR data->>'platform' = $2
+       ORDER BY data->>'deviceId' LIMIT $3 OFFSET $4`,
+      [connectors, query.platform, query.pageSize, (query.page - 1) * query.pageSize, null],
+    );
+    rows = answer.rows;
+    total = answer.rows[0]?.total ?? 0;
+  } else {
+    const answer = await pool.query<{ agent_id: string; data: Record<string, unknown> }>(
+      `SELECT agent_id, data FROM (${latestSummaries('$4')}) latest
+       WHERE $2::text IS NULL OR data->>'platform' = $2
+       ORDER BY data->>'deviceId' LIMIT $3`,
+      [connectors, query.platform, query.pageSize, after],
+    );
+    rows = answer.rows;
+    const counted = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM (${latestSummaries('$3')}) latest
+         WHERE $2::text IS NULL OR data->>'platform' = $2 LIMIT ${DEVICE_COUNT_CAP + 1}) capped`,
+      [connectors, query.platform, null],
+    );
+    const n = counted.rows[0]?.n ?? 0;
+    total = Math.min(n, DEVICE_COUNT_CAP);
+    totalCapped = n > DEVICE_COUNT_CAP;
+  }
+  const items = rows.map(asDevice);
+  const last = items.at(-1);
+  return {
+    total,
+    ...(totalCapped === undefined ? {} : { totalCapped }),
+    items,
+    next:
+      last && items.length === query.pageSize ? encodeCursor({ deviceId: last.deviceId }) : null,
+  };
+}
+
+/** The device id a `next` token of the device list carries; a 400 naming `after` otherwise. */
+export function readDeviceCursor(token: string): string {
+  return decodeCursor<{ deviceId: string }>(token, { deviceId: isUuid }, '/after').deviceId;
 }
 
 /** The device's latest summary from any connector; 404 naming the id when none has it. */

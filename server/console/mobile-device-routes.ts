@@ -13,7 +13,13 @@ import {
 } from '../../protocol/index.js';
 import { CHANNELS, notify } from '../cache/notifications.js';
 import { ApiError } from '../http/errors.js';
-import { commandResultsOf, latestSummary, listMobileDevices } from './mobile-device-queries.js';
+import {
+  commandResultsOf,
+  latestSummary,
+  listMobileDevices,
+  readDeviceCursor,
+} from './mobile-device-queries.js';
+import { MAX_CURSOR_CHARS } from './page-cursor.js';
 import { PageNumber } from './schemas.js';
 
 /** The console's mobile devices and their commands (queries: mobile-device-queries.ts). */
@@ -23,6 +29,8 @@ const DeviceParams = Type.Object({ id: Uuid }, strict);
 const MobileDeviceQuery = Type.Object(
   {
     page: Type.Optional(PageNumber),
+    /** Keyset paging: the previous page's `next` token (takes precedence over `page`). */
+    after: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_CURSOR_CHARS })),
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     platform: Type.Optional(MobilePlatform),
   },
@@ -41,12 +49,15 @@ export function registerMobileDeviceRoutes(app: FastifyInstance, pool: pg.Pool):
     async (request) => {
       const page = request.query.page ?? 1;
       const pageSize = request.query.pageSize ?? 50;
-      const { total, items } = await listMobileDevices(pool, {
+      const after = request.query.after;
+      const listing = await listMobileDevices(pool, {
         page,
         pageSize,
         platform: request.query.platform ?? null,
+        after: after === undefined ? null : readDeviceCursor(after),
       });
-      return { total, page, pageSize, items };
+      const { items, ...counts } = listing;
+      return { ...counts, page: after === undefined ? page : null, pageSize, items };
     },
   );
 

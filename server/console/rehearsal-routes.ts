@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Static } from 'typebox';
+import { RehearsalReportParams, RehearsalUpdate } from '../../protocol/index.js';
 import { ApiError } from '../http/errors.js';
-import { RehearsalReportParams, RehearsalUpdate } from './rehearsal-schema.js';
 
 /**
  * The live view of a running `smc rehearse`: the rehearsal PUTs its state every 2 s, the web

@@ -14,9 +14,18 @@ import type { EnrollmentService } from '../enrollment/enrollment-service.js';
 import { ApiError } from '../http/errors.js';
 import type { GroupCommitter } from '../ingest/group-commit.js';
 import type { LoadGovernor } from '../ingest/load-governor.js';
+import type { Drain } from '../lifecycle/drain.js';
+import { IS_REAL, IS_SIMULATED } from '../simulation/simulated-agents.js';
 import { LONG_STATEMENT_MILLIS, withQueryTimeout } from '../store/pool.js';
 import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
+import { registerAgentVersionRoute, upgradeProgress } from './agent-upgrades.js';
+import { computerInsight } from './computer-insight.js';
+import { afterCursor, computerCursor, readComputerCursor } from './computer-keyset.js';
+import { computerOrder, REPORTED_IP, SORT_KEYS } from './computer-sort.js';
+import { registerDrainRoutes } from './drain-routes.js';
+import { checkPolicySettings, checkTaskParams } from './form-schemas.js';
 import { registerMobileDeviceRoutes } from './mobile-device-routes.js';
+import { registerRogueMachineRoutes } from './rogue-machine-routes.js';
 import {
   ComputerQuery,
   CreateTaskRequest,
@@ -26,12 +35,17 @@ import {
   RevokeAgentRequest,
 } from './schemas.js';
 
+/** The most a cursor page's total counts to; `totalCapped` says there are more. */
+export const COUNT_CAP = 10_000;
+
 export interface ConsoleDeps {
   readonly pool: pg.Pool;
   readonly enrollment: EnrollmentService;
   readonly committer: GroupCommitter;
   readonly governor: LoadGovernor;
   readonly telemetry: ServerTelemetry;
+  readonly drain: Drain;
+  readonly onDrainRequested?: () => void;
 }
 
 /** The console API: what admins, scripts, the simulator's --verify and the web console call. */
@@ -47,7 +61,10 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     '/api/enrollment-tokens',
     { schema: { body: CreateEnrollmentTokenRequest, response: { 200: EnrollmentTokenResponse } } },
     async (request) =>
-      deps.enrollment.createToken(request.body.uses, request.body.ttlSeconds, request.body.kind),
+      deps.enrollment.createToken(request.body.uses, request.body.ttlSeconds, {
+        kind: request.body.kind,
+        simulation: request.body.simulation === true,
+      }),
   );
 
   app.get<{ Querystring: Static<typeof ComputerQuery> }>(
@@ -63,6 +80,9 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
         values.push(value);
         where.push(sql.replace('?', `$${values.length}`));
       };
+      // Simulated agents (a rehearsal or an after-rollout run) are left out unless asked for.
+      if (q.simulated === 'only') where.push(IS_SIMULATED('c'));
+      else if (q.simulated !== 'include') where.push(IS_REAL('c'));
       if (q.status) add('c.protection = ?', q.status);
       if (q.os) add('c.os_family = ?', q.os);
       if (q.hostname)
@@ -76,19 +96,47 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
         );
       }
       const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      const sort = q.sort ?? 'hostname';
+      const order = q.order ?? 'asc';
+      // The count sees the filter only; the cursor narrows the rows of this page, not the total.
+      const countValues = [...values];
+      // `page` has a schema default, so a cursor simply takes precedence over it.
+      const cursor = q.after === undefined ? null : readComputerCursor(q.after, sort, order);
+      const pageWhere = cursor
+        ? `${filter ? `${filter} AND` : 'WHERE'} ${afterCursor(cursor, values)}`
+        : filter;
+      // With a cursor the total is capped (count stops at COUNT_CAP + 1 rows): an exact count
+      // of 100,000 computers is itself the deep scan keyset paging avoids. `page` keeps its
+      // exact total, since the web console's "page N of M" needs it.
       const total = await pool.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM computers c ${filter}`,
-        values,
+        cursor
+          ? `SELECT count(*)::int AS n FROM (SELECT 1 FROM computers c ${filter} LIMIT ${COUNT_CAP + 1}) capped`
+          : `SELECT count(*)::int AS n FROM computers c ${filter}`,
+        countValues,
       );
-      const items = await pool.query(
+      const offset = cursor ? 0 : (page - 1) * pageSize;
+      const items = await pool.query<{ agentId: string; hostname: string; sortKey: string | null }>(
         `SELECT c.agent_id AS "agentId", c.hostname, c.os_family AS "osFamily", c.os_name AS "osName",
-                c.protection, c.group_name AS "group", s.last_seen AS "lastSeen", s.logs_through AS "logsThrough",
-                EXISTS (SELECT 1 FROM clone_questions q WHERE q.agent_id = c.agent_id AND q.resolution IS NULL) AS "cloneQuestion"
-         FROM computers c LEFT JOIN agent_state s USING (agent_id) ${filter}
-         ORDER BY c.hostname, c.agent_id LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+                c.protection, c.group_name AS "group", c.agent_version AS "agentVersion",
+                ${REPORTED_IP} AS ip, s.last_seen AS "lastSeen", s.logs_through AS "logsThrough",
+                EXISTS (SELECT 1 FROM clone_questions q WHERE q.agent_id = c.agent_id AND q.resolution IS NULL) AS "cloneQuestion",
+                ${SORT_KEYS[sort].key} AS "sortKey"
+         FROM computers c LEFT JOIN agent_state s USING (agent_id)
+           LEFT JOIN inventories i USING (agent_id) ${pageWhere}
+         ORDER BY ${computerOrder(sort, order)} LIMIT ${pageSize} OFFSET ${offset}`,
         values,
       );
-      return { total: total.rows[0]?.n ?? 0, page, pageSize, items: items.rows };
+      const last = items.rows.at(-1);
+      const n = total.rows[0]?.n ?? 0;
+      return {
+        total: Math.min(n, cursor ? COUNT_CAP : n),
+        ...(cursor ? { totalCapped: n > COUNT_CAP } : {}),
+        page: cursor ? null : page,
+        pageSize,
+        items: items.rows.map(({ sortKey: _key, ...item }) => item),
+        // A full page may have a next one; a short page is the last.
+        next: last && items.rows.length === pageSize ? computerCursor(sort, order, last) : null,
+      };
     },
   );
 
@@ -115,6 +163,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
       ]);
       return {
         computer: computer.rows[0],
+        ...(await computerInsight(pool, computer.rows[0])),
         inventory: inventory.rows[0] ?? null,
         latestLogs: logs.rows,
       };
@@ -126,6 +175,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     { schema: { body: CreateTaskRequest } },
     async (request) => {
       const { type, params = {}, agentIds, all } = request.body;
+      checkTaskParams(type, params);
       if (Boolean(all) === Boolean(agentIds)) {
         throw new ApiError(
           'SMC_BAD_BODY',
@@ -179,8 +229,11 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
        LEFT JOIN task_targets tt ON tt.task_id = t.id WHERE t.id = $1 GROUP BY t.id`,
         [request.params.id],
       );
-      if (!rows[0]) throw new ApiError('SMC_NOT_FOUND', `no task ${request.params.id}`, '/id');
-      return rows[0];
+      const task = rows[0];
+      if (!task) throw new ApiError('SMC_NOT_FOUND', `no task ${request.params.id}`, '/id');
+      if (task.type === 'upgrade-agent' && typeof task.params?.version === 'string')
+        return { ...task, upgrade: await upgradeProgress(pool, task.id, task.params.version) };
+      return task;
     },
   );
 
@@ -195,6 +248,7 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     '/api/policy',
     { schema: { body: PutPolicyRequest } },
     async (request) => {
+      checkPolicySettings(request.body.settings);
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
@@ -235,18 +289,21 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
     const g = deps.governor;
     const { rows } = await pool.query<{
       computers: number;
+      simulated: number;
       seen: number;
       problems: number;
       clones: number;
     }>(
-      `SELECT (SELECT count(*)::int FROM computers) AS computers,
-              (SELECT count(*)::int FROM agent_state WHERE last_seen > now() - make_interval(secs => $1)) AS seen,
-              (SELECT count(*)::int FROM computers WHERE protection <> 'ok') AS problems,
+      `SELECT (SELECT count(*)::int FROM computers c WHERE ${IS_REAL('c')}) AS computers,
+              (SELECT count(*)::int FROM computers c WHERE ${IS_SIMULATED('c')}) AS simulated,
+              (SELECT count(*)::int FROM agent_state c WHERE c.last_seen > now() - make_interval(secs => $1) AND ${IS_REAL('c')}) AS seen,
+              (SELECT count(*)::int FROM computers c WHERE c.protection <> 'ok' AND ${IS_REAL('c')}) AS problems,
               (SELECT count(*)::int FROM clone_questions WHERE resolution IS NULL) AS clones`,
       [Math.ceil(g.intervalSeconds * 1.1)],
     );
     return {
       computers: rows[0]?.computers ?? 0,
+      simulatedComputers: rows[0]?.simulated ?? 0,
       seenWithinInterval: rows[0]?.seen ?? 0,
       withProblems: rows[0]?.problems ?? 0,
       replicationsPerSecond: deps.telemetry.ratePerSecond(),
@@ -338,6 +395,12 @@ export function registerConsoleRoutes(app: FastifyInstance, deps: ConsoleDeps): 
 
   // Mobile devices relayed by MDM connectors (which are agents of this server).
   registerMobileDeviceRoutes(app, pool);
+  registerRogueMachineRoutes(app, pool);
+  registerAgentVersionRoute(app, pool);
+  registerDrainRoutes(app, {
+    drain: deps.drain,
+    ...(deps.onDrainRequested ? { onDrainRequested: deps.onDrainRequested } : {}),
+  });
 }
 
 const COUNTS = `count(tt.*) FILTER (WHERE tt.state = 'pending')::int AS pending,

@@ -3,29 +3,46 @@ import type pg from 'pg';
 import type { EnrollmentKind, EnrollResponse } from '../../protocol/index.js';
 import { ApiError } from '../http/errors.js';
 import { type AgentCertificateAuthority, PkiError } from '../pki/index.js';
+import { EnrollmentBatcher } from './enrollment-batcher.js';
 import { hashToken, newEnrollmentToken } from './tokens.js';
 
 /** Enrollment tokens (made on the console API) and CSR signing for new agents. */
 export class EnrollmentService {
+  private readonly batcher: EnrollmentBatcher;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly ca: AgentCertificateAuthority,
-  ) {}
+  ) {
+    this.batcher = new EnrollmentBatcher(pool);
+  }
 
+  /**
+   * `kind`: what the enrolled agents are (migration 4); `simulation`: every agent enrolled with
+   * this token is tagged simulated (migration 6).
+   */
   async createToken(
     uses: number,
     ttlSeconds: number,
-    kind: EnrollmentKind = 'agent',
-  ): Promise<{ token: string; uses: number; expiresAt: string; kind: EnrollmentKind }> {
+    options: { kind?: EnrollmentKind; simulation?: boolean } = {},
+  ): Promise<{
+    token: string;
+    uses: number;
+    expiresAt: string;
+    kind: EnrollmentKind;
+    simulation: boolean;
+  }> {
+    const kind = options.kind ?? 'agent';
+    const simulation = options.simulation === true;
     const { token, hash } = newEnrollmentToken();
     const { rows } = await this.pool.query<{ expires_at: Date }>(
-      `INSERT INTO enrollment_tokens (token_hash, uses_left, uses_total, expires_at, kind)
-       VALUES ($1, $2, $2, now() + make_interval(secs => $3), $4) RETURNING expires_at`,
-      [hash, uses, ttlSeconds, kind],
+      `INSERT INTO enrollment_tokens (token_hash, uses_left, uses_total, expires_at, kind, simulation)
+       VALUES ($1, $2, $2, now() + make_interval(secs => $3), $4, $5) RETURNING expires_at`,
+      [hash, uses, ttlSeconds, kind, simulation],
     );
     const expiresAt = rows[0]?.expires_at;
     if (!expiresAt) throw new Error('enrollment token was not stored');
-    return { token, uses, expiresAt: expiresAt.toISOString(), kind };
+    return { token, uses, expiresAt: expiresAt.toISOString(), kind, simulation };
   }
 
   /** Spends one use of the token, then signs the CSR for a new agent id. */
@@ -41,15 +58,7 @@ export class EnrollmentService {
       throw error;
     }
     // The token's kind is recorded with the agent: the server's own fact about what it is.
-    const spent = await this.pool.query<{ kind: EnrollmentKind }>(
-      `WITH t AS (
-         UPDATE enrollment_tokens SET uses_left = uses_left - 1
-         WHERE token_hash = $1 AND uses_left > 0 AND expires_at > now() RETURNING token_hash, kind)
-       INSERT INTO enrolled_agents (agent_id, token_hash, kind) SELECT $2, token_hash, kind FROM t
-       RETURNING kind`,
-      [hash, agentId],
-    );
-    const kind = spent.rows[0]?.kind;
+    const kind = await this.batcher.spend(hash, agentId);
     if (!kind) throw await this.whyRefused(hash);
     return { agentId, certificate, caCertificate: this.ca.caCertPem, kind };
   }

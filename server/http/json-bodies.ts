@@ -4,6 +4,7 @@ import { findUnstorableJson } from '../../protocol/index.js';
 import type { BodyBudget, BodyTicket } from './body-budget.js';
 import { ApiError } from './errors.js';
 import { readJsonBody } from './json-body.js';
+import { drainRefusedBody } from './refused-body-drain.js';
 
 /**
  * The fastify side of json-body.ts, on one listener: JSON is the only body it reads (anything
@@ -16,13 +17,15 @@ export interface JsonBodiesOptions {
 }
 
 const tickets = new WeakMap<object, BodyTicket>();
+/** Requests whose body we refused while it was still arriving (too large, over budget). */
+const refusedMidBody = new WeakSet<object>();
 
 /**
  * A body not read to its end (refused early): once our answer has left, HTTP/2
  * resets the stream, which tells the client to stop sending the rest (RFC 9113 8.1) and leaves
  * the session and its other streams alone. CANCEL rather than NO_ERROR: Node's own client
  * never closes a stream reset with NO_ERROR while it still has body to write (it hangs), and
- * it has the answer already either way. HTTP/1.1 has fastify's `connection: close` instead.
+ * it has the answer already either way. HTTP/1.1: see refused-body-drain.ts.
  */
 function stopSenderAfterAnswer(request: FastifyRequest): void {
   const stream = (request.raw as unknown as { stream?: ServerHttp2Stream }).stream;
@@ -56,7 +59,10 @@ export function installJsonBodies(app: FastifyInstance, options: JsonBodiesOptio
         : {}),
     }).then(
       (body) => done(null, body),
-      (error: Error) => done(error, undefined),
+      (error: Error) => {
+        refusedMidBody.add(request.raw);
+        done(error, undefined);
+      },
     );
   });
 
@@ -83,6 +89,12 @@ export function installJsonBodies(app: FastifyInstance, options: JsonBodiesOptio
       // Answered before its body was read (refused: too large, over budget, unauthenticated,
       // past the agent's bound): stop the sender once the answer has left.
       if (!request.raw.complete) stopSenderAfterAnswer(request);
+    } else if (!request.raw.complete) {
+      // Answered before the body's end (refused: too large, over budget, unauthenticated,
+      // past the agent's bound, draining): closing now would race the peer's writes and could
+      // reset our answer away. fastify's `connection: close` after a refused body goes (the
+      // connection can serve the next request); a drain's stays (that peer should move on).
+      drainRefusedBody(request.raw, reply, { keepConnection: refusedMidBody.has(request.raw) });
     }
     return payload;
   });

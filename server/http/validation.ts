@@ -22,3 +22,13 @@ export const STRICT_BODY_COERCED_QUERY = {
         (httpPart === 'body' ? strictBodies : coercedText).compile(schema),
   },
 };
+
+/**
+ * A body validator compiled once, with the rules fastify's routes use (strict, no coercion),
+ * for handlers outside fastify (the agent plane's core HTTP/2 routes). Its own Ajv instance, so
+ * the same schema compiled by a fastify route as well never clashes on an id.
+ */
+const coreBodies = new Ajv({ ...common, coerceTypes: false });
+export function compileBodyValidator(schema: AnySchema): ReturnType<Ajv['compile']> {
+  return coreBodies.compile(schema);
+}

@@ -6,14 +6,6 @@ import type { QueuedReplication, StoredReplication } from './types.js';
 
 const MAX_TASKS = MAX_TASKS_PER_RESPONSE;
 
-/** The logs of a batch as PostgreSQL reads them: `at` and `d` keep the text that was sent. */
-const LOG_RECORDS = 'json_to_recordset($1::json) AS x(a uuid, s bigint, t text, at text, d json)';
-/**
- * protocol/log-content.ts's content hash (`seq \n type \n time \n data`), computed where the
- * text already is: `d::text` of a `json` value is the JSON text the server sent, verbatim.
- */
-const CONTENT_HASH = `sha256(convert_to(x.s::text || E'\\n' || x.t || E'\\n' || x.at || E'\\n' || x.d::text, 'UTF8'))`;
-
 /**
  * Runs one statement of the batch under its name: a failure says which step failed (its
  * prepared-statement name), so a refused batch is diagnosable from one log line.
@@ -58,6 +50,16 @@ export async function flushBatch(
     return key === '' || options.identityCache.get(r.agentId) !== key;
   });
   const changedIds = changed.map((r) => r.agentId);
+  const hinted = ids.filter((id) => options.agentsWithTasks.has(id));
+  const logs = logsOf(items);
+
+  // The common batch (steady agents, no task results, no task hints): its logs and acks are
+  // one statement in its own implicit transaction, one round trip; its answer is read after
+  // that statement committed, so every ack is durable as before.
+  if (changed.length === 0 && hinted.length === 0 && !items.some(hasTaskResults)) {
+    const outcome = await storeLogs(client, ids, logs);
+    return answersOf(ids, outcome, new Map(), new Map());
+  }
 
   await client.query('BEGIN');
   try {
@@ -167,83 +169,8 @@ export async function flushBatch(
         ],
       });
 
-    // Logs: one JSON document for the whole batch; PostgreSQL unpacks it in C and hashes each
-    // log's content (CONTENT_HASH) into the row.
-    const logRows: { a: string; s: number; t: string; at: string; d: unknown }[] = [];
-    const runs = new Map<string, { first: number; last: number }>();
-    for (const { agentId, body } of items) {
-      if (body.logs.length === 0) continue;
-      const seqs = body.logs.map((l) => l.seq).sort((a, b) => a - b);
-      // The contiguous run from the lowest seq: only it can advance the ack.
-      let last = seqs[0] as number;
-      for (const s of seqs) if (s === last + 1) last = s;
-      runs.set(agentId, { first: seqs[0] as number, last });
-      for (const log of body.logs)
-        logRows.push({ a: agentId, s: log.seq, t: log.type, at: log.time, d: log.data });
-    }
-    const storedPerAgent = new Map<string, number>();
-    if (logRows.length > 0) {
-      const inserted = await step<{ agent_id: string; n: number }>(client, {
-        name: 'smc-insert-logs',
-        text: `WITH ins AS (
-                 INSERT INTO logs (agent_id, seq, type, time, data, content_hash)
-                 SELECT a, s, t, at::timestamptz, d::jsonb, ${CONTENT_HASH} FROM ${LOG_RECORDS}
-                 ORDER BY a, s
-                 ON CONFLICT (agent_id, seq) DO NOTHING
-                 RETURNING agent_id)
-               SELECT agent_id, count(*)::int AS n FROM ins GROUP BY agent_id`,
-        values: [JSON.stringify(logRows)],
-      });
-      for (const r of inserted.rows) storedPerAgent.set(r.agent_id, r.n);
-    }
-    const clashes = await findSeqClashes(client, items, logRows, storedPerAgent);
-    if (clashes.size > 0) {
-      // A replication that clashes stores none of its logs: the agent sends them all again
-      // under new seqs, so none is stored twice. Only this transaction's own rows go (xmin).
-      const clashing = [...clashes.keys()];
-      await step(client, {
-        name: 'smc-undo-clashing-logs',
-        text: 'DELETE FROM logs WHERE agent_id = ANY($1::uuid[]) AND xmin = pg_current_xact_id()::xid',
-        values: [clashing],
-      });
-      for (const id of clashing) {
-        storedPerAgent.delete(id);
-        runs.delete(id);
-      }
-    }
-
-    // The hot row: last seen and the ack position. A run advances the ack only when it starts
-    // at or below the committed position + 1, so a gap never moves it.
-    // One round trip: new agents are inserted with their first run applied, known ones
-    // updated. (A new agent racing a concurrent batch for itself gets no row back and an
-    // ack of 0 this time: conservative, never wrong.)
-    const state = await step<{ agent_id: string; logs_through: number }>(client, {
-      name: 'smc-advance-agent-state',
-      text: `WITH x AS (
-               SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bigint[]) AS x(id, first_seq, last_seq)),
-             added AS (
-               INSERT INTO agent_state (agent_id, logs_through, last_seen, replications)
-               SELECT id, CASE WHEN first_seq = 1 THEN last_seq ELSE 0 END, now(), 1 FROM x
-               WHERE NOT EXISTS (SELECT 1 FROM agent_state s WHERE s.agent_id = x.id)
-               ORDER BY id
-               ON CONFLICT (agent_id) DO NOTHING
-               RETURNING agent_id, logs_through),
-             advanced AS (
-               UPDATE agent_state AS s SET
-                 last_seen = now(),
-                 replications = s.replications + 1,
-                 logs_through = CASE WHEN x.first_seq <= s.logs_through + 1 AND x.last_seq > s.logs_through
-                                     THEN x.last_seq ELSE s.logs_through END
-               FROM x WHERE s.agent_id = x.id
-               RETURNING s.agent_id, s.logs_through)
-             SELECT agent_id, logs_through FROM added UNION ALL SELECT agent_id, logs_through FROM advanced`,
-      values: [
-        ids,
-        ids.map((id) => runs.get(id)?.first ?? 0),
-        ids.map((id) => runs.get(id)?.last ?? 0),
-      ],
-    });
-    const logsThrough = new Map(state.rows.map((r) => [r.agent_id, r.logs_through]));
+    // Logs and acks: one statement (store/migrations/010-store-logs-function.ts).
+    const outcome = await storeLogs(client, ids, logs);
 
     if (inventories.length > 0) {
       await step(client, {
@@ -280,7 +207,6 @@ export async function flushBatch(
     // Tasks: only agents the in-memory hints name are asked; a claim marks them delivered in
     // this transaction, and a task not finished after redeliverAfter is offered again.
     const tasks = new Map<string, AgentTask[]>();
-    const hinted = ids.filter((id) => options.agentsWithTasks.has(id));
     if (hinted.length > 0) {
       const claimed = await step<{
         agent_id: string;
@@ -363,23 +289,7 @@ export async function flushBatch(
       else options.identityCache.set(id, key);
     }
 
-    const stored = new Map<string, StoredReplication>();
-    for (const id of ids) {
-      const clone = cloneAnswers.get(id);
-      const through = logsThrough.get(id) ?? 0;
-      const clash = clashes.get(id);
-      stored.set(id, {
-        // A clash: acknowledge only what precedes it (and nothing this replication brought);
-        // the agent numbers the rest again from the server's position and resends them
-        // (protocol/README.md "Seqs").
-        logsThrough: clash === undefined ? through : Math.min(through, clash - 1),
-        tasks: tasks.get(id) ?? [],
-        logsStored: storedPerAgent.get(id) ?? 0,
-        ...(clone ? { clone } : {}),
-        ...(clash === undefined ? {} : { resync: { nextSeq: through + 1, conflictSeq: clash } }),
-      });
-    }
-    return stored;
+    return answersOf(ids, outcome, tasks, cloneAnswers);
   } catch (error) {
     // A database that is away would not answer the rollback either: the caller discards the
     // connection, which rolls back as surely.
@@ -388,35 +298,101 @@ export async function flushBatch(
   }
 }
 
-/**
- * Seqs this batch sent that the server already holds with other content: for each agent with
- * a resend (fewer rows inserted than it sent), the lowest seq whose stored content hash is not
- * the hash of what was sent now. Steady replications insert every log and skip this query.
- * Rows stored before content hashes existed (NULL) are taken as matching.
- */
-async function findSeqClashes(
+/** A batch's logs as the store function takes them, with each agent's contiguous run. */
+interface BatchLogs {
+  /** One JSON document for every log of the batch; PostgreSQL unpacks it in C. */
+  readonly json: string;
+  /** Per agent of the batch, in its order: logs sent, and the run from the lowest seq. */
+  readonly sent: number[];
+  readonly first: number[];
+  readonly last: number[];
+}
+
+function logsOf(items: readonly QueuedReplication[]): BatchLogs {
+  const rows: { a: string; s: number; t: string; at: string; d: unknown }[] = [];
+  const sent: number[] = [];
+  const first: number[] = [];
+  const last: number[] = [];
+  for (const { agentId, body } of items) {
+    sent.push(body.logs.length);
+    if (body.logs.length === 0) {
+      first.push(0);
+      last.push(0);
+      continue;
+    }
+    const seqs = body.logs.map((l) => l.seq).sort((a, b) => a - b);
+    // The contiguous run from the lowest seq: only it can advance the ack.
+    let through = seqs[0] as number;
+    for (const seq of seqs) if (seq === through + 1) through = seq;
+    first.push(seqs[0] as number);
+    last.push(through);
+    for (const log of body.logs)
+      rows.push({ a: agentId, s: log.seq, t: log.type, at: log.time, d: log.data });
+  }
+  return { json: JSON.stringify(rows), sent, first, last };
+}
+
+interface LogsOutcome {
+  /** Agent id -> ack position, logs newly stored, the clash seq (resend with other content). */
+  readonly through: Map<string, number>;
+  readonly stored: Map<string, number>;
+  readonly clashes: Map<string, number>;
+}
+
+/** Inserts the logs, undoes clashing replications and advances the acks, in one statement. */
+async function storeLogs(
   client: pg.PoolClient,
-  items: readonly QueuedReplication[],
-  logRows: readonly { a: string }[],
-  storedPerAgent: ReadonlyMap<string, number>,
-): Promise<Map<string, number>> {
-  const resending = new Set(
-    items
-      .filter((r) => r.body.logs.length > (storedPerAgent.get(r.agentId) ?? 0))
-      .map((r) => r.agentId),
-  );
-  const clashes = new Map<string, number>();
-  if (resending.size === 0) return clashes;
-  const { rows } = await step<{ agent_id: string; seq: number }>(client, {
-    name: 'smc-find-seq-clashes',
-    text: `SELECT x.a AS agent_id, min(x.s) AS seq FROM ${LOG_RECORDS}
-           JOIN logs l ON l.agent_id = x.a AND l.seq = x.s
-           WHERE l.content_hash <> ${CONTENT_HASH}
-           GROUP BY x.a`,
-    values: [JSON.stringify(logRows.filter((row) => resending.has(row.a)))],
+  ids: readonly string[],
+  logs: BatchLogs,
+): Promise<LogsOutcome> {
+  const { rows } = await step<{
+    o_agent: string;
+    o_through: string | null;
+    o_stored: number;
+    o_clash: string | null;
+  }>(client, {
+    name: 'smc-store-logs',
+    text: 'SELECT o_agent, o_through, o_stored, o_clash FROM smc_store_logs($1::json, $2::uuid[], $3::int[], $4::bigint[], $5::bigint[])',
+    values: [logs.json, ids, logs.sent, logs.first, logs.last],
   });
-  for (const row of rows) clashes.set(row.agent_id, row.seq);
-  return clashes;
+  const outcome: LogsOutcome = { through: new Map(), stored: new Map(), clashes: new Map() };
+  for (const row of rows) {
+    // No row back: a new agent racing a concurrent batch for itself; an ack of 0 this time
+    // is conservative, never wrong.
+    if (row.o_through !== null) outcome.through.set(row.o_agent, Number(row.o_through));
+    if (row.o_stored > 0) outcome.stored.set(row.o_agent, row.o_stored);
+    if (row.o_clash !== null) outcome.clashes.set(row.o_agent, Number(row.o_clash));
+  }
+  return outcome;
+}
+
+function answersOf(
+  ids: readonly string[],
+  outcome: LogsOutcome,
+  tasks: ReadonlyMap<string, AgentTask[]>,
+  cloneAnswers: ReadonlyMap<string, StoredReplication['clone']>,
+): Map<string, StoredReplication> {
+  const stored = new Map<string, StoredReplication>();
+  for (const id of ids) {
+    const clone = cloneAnswers.get(id);
+    const through = outcome.through.get(id) ?? 0;
+    const clash = outcome.clashes.get(id);
+    stored.set(id, {
+      // A clash: acknowledge only what precedes it (and nothing this replication brought);
+      // the agent numbers the rest again from the server's position and resends them
+      // (protocol/README.md "Seqs").
+      logsThrough: clash === undefined ? through : Math.min(through, clash - 1),
+      tasks: tasks.get(id) ?? [],
+      logsStored: outcome.stored.get(id) ?? 0,
+      ...(clone ? { clone } : {}),
+      ...(clash === undefined ? {} : { resync: { nextSeq: through + 1, conflictSeq: clash } }),
+    });
+  }
+  return stored;
+}
+
+function hasTaskResults(item: QueuedReplication): boolean {
+  return item.body.taskResults.length > 0;
 }
 
 /**

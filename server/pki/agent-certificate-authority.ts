@@ -1,36 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { MAX_CSR_PEM } from '../../protocol/index.js';
 import { isAgentId } from './agent-id.js';
-import { requireSupportedAgentKey } from './csr-public-key.js';
 import {
-  caRecoveryAdvice,
-  type IssuingCa,
-  issueLeafCertificate,
-  loadIssuingCa,
-} from './issuing-ca.js';
+  type AgentSigningKey,
+  checkAgentCsr,
+  issueAgentCertificate,
+  subjectDerOf,
+} from './agent-signer.js';
+import { caRecoveryAdvice, loadIssuingCa } from './issuing-ca.js';
 import { PkiError } from './pki-error.js';
 import type { PkiMaterial } from './pki-material.js';
 import { LEAF_VALIDITY_DAYS, MAX_AGENT_VALIDITY_DAYS, validityFromNow } from './validity.js';
-import { pkiCrypto } from './web-crypto.js';
-import {
-  BasicConstraintsExtension,
-  ExtendedKeyUsage,
-  ExtendedKeyUsageExtension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  Pkcs10CertificateRequest,
-} from './x509.js';
-
-/**
- * What every agent certificate may do: authenticate a TLS client, nothing else. Built once:
- * extensions are immutable, and 10,000 agents enrolling at once should not build them 10,000 times.
- */
-const AGENT_PROFILE = [
-  new BasicConstraintsExtension(false, undefined, true),
-  new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
-  new ExtendedKeyUsageExtension([ExtendedKeyUsage.clientAuth]),
-] as const;
 
 export interface AgentCertificateAuthority {
   /**
@@ -65,14 +45,24 @@ export async function loadAgentCertificateAuthority(
     );
   }
   const ca = await loadIssuingCa(material.caCertPem, keyPem, { caFile, caKeyFile }, advice);
+  const caKeyId = ca.authorityKeyId.keyId;
+  if (!caKeyId) throw new PkiError('PKI_CORRUPT', `${caFile} has no key identifier. ${advice}`);
+  const signingKey: AgentSigningKey = {
+    privateKey: ca.privateKey,
+    issuerDer: subjectDerOf(new Uint8Array(ca.certificate.rawData)),
+    caKeyId: Buffer.from(caKeyId, 'hex'),
+  };
+  const caNotAfter = ca.certificate.notAfter;
   return {
     caCertPem: material.caCertPem,
-    signAgentCsr: (csrPem, agentId, options) => signAgentCsr(ca, csrPem, agentId, options),
+    signAgentCsr: (csrPem, agentId, options) =>
+      signAgentCsr(signingKey, caNotAfter, csrPem, agentId, options),
   };
 }
 
 async function signAgentCsr(
-  ca: IssuingCa,
+  ca: AgentSigningKey,
+  caNotAfter: Date,
   csrPem: string,
   agentId: string,
   options: { validityDays?: number } = {},
@@ -88,50 +78,9 @@ async function signAgentCsr(
       `validityDays: must be a whole number from 1 to ${MAX_AGENT_VALIDITY_DAYS}`,
     );
   }
-  const csr = parseCsr(csrPem);
-  requireSupportedAgentKey(csr.publicKey);
-  await requireValidSelfSignature(csr);
-
+  const csr = checkAgentCsr(csrPem);
   const validity = validityFromNow(validityDays);
   // An agent certificate never outlives the CA that vouches for it.
-  const notAfter = new Date(
-    Math.min(validity.notAfter.getTime(), ca.certificate.notAfter.getTime()),
-  );
-  return issueLeafCertificate(ca, {
-    subject: [{ CN: [agentId] }],
-    publicKey: csr.publicKey,
-    validity: { notBefore: validity.notBefore, notAfter },
-    extensions: AGENT_PROFILE,
-  });
-}
-
-function parseCsr(csrPem: string): Pkcs10CertificateRequest {
-  if (typeof csrPem !== 'string' || !csrPem.includes('-----BEGIN CERTIFICATE REQUEST-----')) {
-    throw new PkiError('CSR_INVALID', 'csr: must be a PEM "CERTIFICATE REQUEST" (PKCS#10)');
-  }
-  if (csrPem.length > MAX_CSR_PEM) {
-    throw new PkiError('CSR_INVALID', `csr: longer than ${MAX_CSR_PEM} characters`);
-  }
-  try {
-    return new Pkcs10CertificateRequest(csrPem);
-  } catch (error) {
-    throw new PkiError('CSR_INVALID', 'csr: not a readable PKCS#10 certificate request', {
-      cause: error,
-    });
-  }
-}
-
-async function requireValidSelfSignature(csr: Pkcs10CertificateRequest): Promise<void> {
-  let valid: boolean;
-  try {
-    valid = await csr.verify(pkiCrypto);
-  } catch (error) {
-    throw new PkiError('CSR_INVALID', 'csr: its signature cannot be checked', { cause: error });
-  }
-  if (!valid) {
-    throw new PkiError(
-      'CSR_INVALID',
-      'csr: its signature does not match its public key (altered or forged)',
-    );
-  }
+  const notAfter = new Date(Math.min(validity.notAfter.getTime(), caNotAfter.getTime()));
+  return issueAgentCertificate(ca, csr, agentId, { notBefore: validity.notBefore, notAfter });
 }

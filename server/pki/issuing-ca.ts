@@ -1,4 +1,4 @@
-import { createHash, type webcrypto } from 'node:crypto';
+import { createHash, type KeyObject, type webcrypto } from 'node:crypto';
 import { importP256SigningKey, KeyFileProblem, parseMatchingP256PrivateKey } from './key-pair.js';
 import { PkiError } from './pki-error.js';
 import { randomSerialNumber } from './serial-number.js';
@@ -19,6 +19,8 @@ import {
 export interface IssuingCa {
   readonly certificate: X509Certificate;
   readonly signingKey: webcrypto.CryptoKey;
+  /** The same key for node:crypto, which signs agent certificates (agent-signer.ts). */
+  readonly privateKey: KeyObject;
   readonly authorityKeyId: AuthorityKeyIdentifierExtension;
 }
 
@@ -57,7 +59,7 @@ export async function loadIssuingCa(
   const authorityKeyId = ski
     ? new AuthorityKeyIdentifierExtension(ski.keyId)
     : await AuthorityKeyIdentifierExtension.create(certificate.publicKey, false, pkiCrypto);
-  return { certificate, signingKey, authorityKeyId };
+  return { certificate, signingKey, privateKey: key, authorityKeyId };
 }
 
 function parseCaCertificate(pem: string, file: string, advice: string): X509Certificate {

@@ -49,6 +49,13 @@ export const RELAY_FILE_NAMES = {
  */
 export const CONNECTOR_CERTIFICATE_UNIT = 'mdm-connector';
 
+/**
+ * The subject OU of a Rogue Detection Sensor's certificate that a deployment issues with the
+ * agent CA (`smc rd-sensor --cert --key`, no enrollment token): the server takes such a
+ * certificate's sightings, like one it enrolled with a token of kind rd-sensor.
+ */
+export const SENSOR_CERTIFICATE_UNIT = 'rd-sensor';
+
 /** Absolute paths of the PKI files in a data folder, POSIX style (hosts are Linux). */
 export function pkiPaths(dataDir: string) {
   const dir = `${dataDir.replace(/\/+$/, '')}/${PKI_DIR_NAME}`;
@@ -72,3 +79,6 @@ export function relayPaths(dataDir: string) {
     provisionedKey: `${dir}/${RELAY_FILE_NAMES.provisionedKey}`,
   } as const;
 }
+
+/** The CN of the server's publisher certificate, the one name a push broker's ACL lets publish. */
+export const PUSH_PUBLISHER_CN = 'smc-push-publisher';

@@ -1,25 +1,12 @@
 import { X509Certificate as NodeX509Certificate } from 'node:crypto';
-import { type IssuingCa, issueLeafCertificate } from './issuing-ca.js';
-import { generateP256KeyPair, KeyFileProblem, parseMatchingP256PrivateKey } from './key-pair.js';
+import { issueFreshLeaf } from './fresh-leaf.js';
+import type { IssuingCa } from './issuing-ca.js';
+import { KeyFileProblem, parseMatchingP256PrivateKey } from './key-pair.js';
 import { PkiError } from './pki-error.js';
 import { normalizeSubjectNames, type SubjectNames } from './subject-names.js';
-import {
-  daysUntil,
-  LEAF_VALIDITY_DAYS,
-  SERVER_RENEW_BEFORE_DAYS,
-  validityFromNow,
-} from './validity.js';
+import { daysUntil, SERVER_RENEW_BEFORE_DAYS } from './validity.js';
 import { pkiCrypto } from './web-crypto.js';
-import {
-  BasicConstraintsExtension,
-  ExtendedKeyUsage,
-  ExtendedKeyUsageExtension,
-  KeyUsageFlags,
-  KeyUsagesExtension,
-  PublicKey,
-  SubjectAlternativeNameExtension,
-  X509Certificate,
-} from './x509.js';
+import { ExtendedKeyUsage, SubjectAlternativeNameExtension, X509Certificate } from './x509.js';
 
 export interface ServerKeyPair {
   readonly certPem: string;
@@ -31,17 +18,11 @@ export async function issueServerCertificate(
   ca: IssuingCa,
   names: SubjectNames,
 ): Promise<ServerKeyPair> {
-  const { keys, privateKeyPem } = await generateP256KeyPair();
-  const publicKey = await PublicKey.create(keys.publicKey, pkiCrypto);
   const commonName = names.dnsNames[0] ?? names.ipAddresses[0] ?? 'smc-kit server';
-  const certPem = await issueLeafCertificate(ca, {
-    subject: [{ CN: [commonName] }],
-    publicKey,
-    validity: validityFromNow(LEAF_VALIDITY_DAYS),
+  const { certPem, privateKeyPem } = await issueFreshLeaf(ca, {
+    commonName,
+    usage: ExtendedKeyUsage.serverAuth,
     extensions: [
-      new BasicConstraintsExtension(false, undefined, true),
-      new KeyUsagesExtension(KeyUsageFlags.digitalSignature, true),
-      new ExtendedKeyUsageExtension([ExtendedKeyUsage.serverAuth]),
       new SubjectAlternativeNameExtension([
         ...names.dnsNames.map((value) => ({ type: 'dns' as const, value })),
         ...names.ipAddresses.map((value) => ({ type: 'ip' as const, value })),

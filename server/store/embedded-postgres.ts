@@ -40,6 +40,11 @@ const USER = 'smc';
 // The password only guards a loopback-only cluster owned by this data folder.
 const PASSWORD = 'smc-embedded';
 
+/** The URL of an embedded cluster's `smc` database on `port` (also for `smc admin backup`). */
+export function embeddedDatabaseUrl(port: number): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+}
+
 const FLAGS = [
   '-c',
   'listen_addresses=127.0.0.1',
@@ -103,7 +108,7 @@ export async function startEmbeddedPostgres(
         onLog: options.onLog ?? (() => {}),
         startTimeoutMs: options.startTimeoutMs ?? 60_000,
       });
-      const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+      const url = embeddedDatabaseUrl(port);
       const stop = async () => {
         await postmaster.stop();
         await releaseOwner(cluster);

@@ -1,4 +1,7 @@
 import pino from 'pino';
+import type { LogLevel } from './log-levels.js';
+
+export type { LogLevel } from './log-levels.js';
 
 export interface ErrorLogOptions {
   /** Where each JSON line goes (no trailing newline). */
@@ -7,6 +10,28 @@ export interface ErrorLogOptions {
   readonly service: string;
   /** A class is logged at most once per window, then summarised with its count. @default 10000 */
   readonly windowMs?: number;
+  /** Lines below this level are dropped (`smc serve --log-level`). @default 'info' */
+  readonly level?: LogLevel;
+}
+
+/**
+ * The one shape every server log line has: pino JSON with an ISO time, the level as a word
+ * and the service's name, written through `write` (one line each, no trailing newline).
+ */
+export function createServiceLogger(
+  service: string,
+  write: (line: string) => void,
+  level: LogLevel = 'info',
+): pino.Logger {
+  return pino(
+    {
+      level,
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    { write: (text: string) => write(text.trimEnd()) },
+  );
 }
 
 interface ClassWindow {
@@ -27,14 +52,7 @@ export class ErrorLog {
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: ErrorLogOptions) {
-    this.logger = pino(
-      {
-        base: { service: options.service },
-        timestamp: pino.stdTimeFunctions.isoTime,
-        formatters: { level: (label) => ({ level: label }) },
-      },
-      { write: (text: string) => options.write(text.trimEnd()) },
-    );
+    this.logger = createServiceLogger(options.service, options.write, options.level);
     this.timer = setInterval(() => this.flush(), options.windowMs ?? 10_000);
     this.timer.unref();
   }

@@ -1,4 +1,5 @@
 import type { TaskResult } from '../../protocol/index.js';
+import type { ReplicationOutcome } from '../metrics/contract.js';
 import type { OsRelease } from '../profile/machine.js';
 import type { ContentLedger } from './content-ledger.js';
 
@@ -46,6 +47,10 @@ export class VirtualAgent {
 
   /** Task ids received and not finished yet. */
   runningTasks: string[] | null = null;
+  /** The agent version reported; null: the simulator's own (AGENT_VERSION) until an upgrade. */
+  version: string | null = null;
+  /** An `upgrade-agent` task taken and not finished yet: the version it moves to. */
+  upgradeTo: { readonly taskId: string; readonly version: string } | null = null;
   /** Finished tasks whose results the server has not acknowledged yet. */
   taskResults: TaskResult[] | null = null;
 
@@ -64,6 +69,12 @@ export class VirtualAgent {
   serverIntervalMs = 0;
   serverJitterMs = 0;
   inFlight = false;
+  /** A wake-up came while a replication was in flight: replicate again when it ends. */
+  wakePending = false;
+  /** How the last replication ended (null: none yet). */
+  lastOutcome: ReplicationOutcome | null = null;
+  /** When the last successful replication was answered (ms, clock base; 0: never). */
+  lastOkAtMs = 0;
 
   constructor(index: number, agentId: string, identityRef: number) {
     this.index = index;

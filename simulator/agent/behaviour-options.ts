@@ -4,6 +4,12 @@ import type { OsMix } from '../profile/os-mix.js';
 /** The shape of the load a fleet of agents produces (the `smc simulate` load flags). */
 export interface AgentBehaviourOptions {
   readonly seed: number;
+  /**
+   * Seed of the agents' machines (hostname, OS, hardware: the fingerprint). Identities
+   * reused from a cache keep the seed they enrolled under, or the server sees clones.
+   * @default seed
+   */
+  readonly machineSeed?: number;
   readonly osMix: OsMix;
   /** Mean logs gathered per replication (Poisson-distributed per agent and replication). */
   readonly logsPerReplication: number;

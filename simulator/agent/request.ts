@@ -43,7 +43,7 @@ export function prepareReplication(
   const { seed } = behaviour;
   const n = ++agent.replications;
   if (agent.fingerprint === null || agent.hostname === null || agent.os === null) {
-    const machine = describeMachine(seed, agent.index, behaviour.osMix);
+    const machine = describeMachine(behaviour.machineSeed ?? seed, agent.index, behaviour.osMix);
     agent.fingerprint = fingerprintOf(machine);
     agent.hostname = machine.hostname;
     agent.os = machine.os;
@@ -91,7 +91,7 @@ export function prepareReplication(
     agent: {
       id: agent.agentId,
       fingerprint: agent.fingerprint,
-      version: AGENT_VERSION,
+      version: agent.version ?? AGENT_VERSION,
       hostname: agent.hostname,
       os: { family: agent.os.family, name: agent.os.name, version: agent.os.version },
     },
@@ -124,6 +124,16 @@ function finishTasks(
   if (!agent.runningTasks) return;
   const still: string[] = [];
   agent.runningTasks.forEach((taskId, i) => {
+    const upgrade = agent.upgradeTo;
+    if (upgrade?.taskId === taskId) {
+      // A component upgrade always completes by the next replication, which already speaks
+      // as the new version (the agent restarted into it) and reports the task done.
+      agent.version = upgrade.version;
+      agent.upgradeTo = null;
+      agent.taskResults ??= [];
+      agent.taskResults.push({ taskId, state: 'done', time: new Date(nowEpochMs).toISOString() });
+      return;
+    }
     if (unitDraw(behaviour.seed, agent.index, n, DRAW.taskFinish, i) >= behaviour.taskResultRate) {
       still.push(taskId);
       return;

@@ -1,11 +1,13 @@
 import { Compile } from 'typebox/compile';
-import { ReplicateResponse } from '../../protocol/index.js';
+import { AGENT_VERSION_PATTERN, ReplicateResponse } from '../../protocol/index.js';
 import type { ReplicationOutcome, RunRecorder } from '../metrics/contract.js';
 import type { VirtualAgent } from './agent.js';
 import { acknowledgeLogs, resyncSeqs } from './outbox.js';
 import type { PreparedReplication } from './request.js';
+import type { TaskObserver } from './task-observer.js';
 
 const checkResponse = Compile(ReplicateResponse);
+const VERSION = new RegExp(AGENT_VERSION_PATTERN);
 
 /** An HTTP answer as the transport hands it over. */
 export interface HttpReply {
@@ -37,6 +39,7 @@ export function applyReply(
   prepared: PreparedReplication,
   reply: HttpReply,
   recorder: RunRecorder,
+  tasks?: TaskObserver,
 ): ReplicationVerdict {
   agent.highestSent = Math.max(agent.highestSent, prepared.highestSeqSent);
   if (reply.status === 429 || reply.status === 503) {
@@ -89,9 +92,10 @@ export function applyReply(
     recorder.count('inventory_full_sent');
   }
   // Tasks first: one repeated in the answer to its own result must not run twice.
-  takeTasks(agent, response.tasks, recorder);
+  takeTasks(agent, response.tasks, recorder, tasks);
   if (prepared.taskResultsSent > 0 && agent.taskResults) {
-    agent.taskResults.splice(0, prepared.taskResultsSent);
+    const acknowledged = agent.taskResults.splice(0, prepared.taskResultsSent);
+    if (tasks) for (const result of acknowledged) tasks.resultAcknowledged(agent, result.taskId);
     if (agent.taskResults.length === 0) agent.taskResults = null;
     recorder.count('task_results_sent', prepared.taskResultsSent);
   }
@@ -105,7 +109,12 @@ export function applyReply(
   return { outcome: 'ok', logsAcked, retryAfterSeconds: null };
 }
 
-function takeTasks(agent: VirtualAgent, tasks: ReplicateResponse['tasks'], recorder: RunRecorder) {
+function takeTasks(
+  agent: VirtualAgent,
+  tasks: ReplicateResponse['tasks'],
+  recorder: RunRecorder,
+  observer: TaskObserver | undefined,
+) {
   if (tasks.length === 0) return;
   recorder.count('tasks_received', tasks.length);
   const known = new Set([
@@ -116,6 +125,24 @@ function takeTasks(agent: VirtualAgent, tasks: ReplicateResponse['tasks'], recor
     // A task the server repeats (our result not stored yet) is not started twice.
     if (known.has(task.id)) continue;
     known.add(task.id);
+    observer?.received(agent, task.id);
+    const version =
+      task.type === 'upgrade-agent' ? (task.params as { version?: unknown }).version : undefined;
+    // A version the protocol would refuse in our own report is not taken: the task fails.
+    if (task.type === 'upgrade-agent') {
+      if (typeof version === 'string' && VERSION.test(version))
+        agent.upgradeTo = { taskId: task.id, version };
+      else {
+        agent.taskResults ??= [];
+        agent.taskResults.push({
+          taskId: task.id,
+          state: 'failed',
+          time: new Date().toISOString(),
+          detail: 'upgrade-agent: params.version is not an agent version',
+        });
+        continue;
+      }
+    }
     agent.runningTasks ??= [];
     agent.runningTasks.push(task.id);
   }

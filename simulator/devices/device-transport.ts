@@ -29,6 +29,8 @@ export class DeviceTransport {
       timeoutMs,
       recorder,
       path: CHECK_IN_PATH,
+      endpoint: 'mdm_check_in',
+      sessionsGauge: 'device_sessions_open',
     });
   }
 

@@ -1,7 +1,9 @@
 import { Compile } from 'typebox/compile';
 import { MdmEnrollResponse } from '../../protocol/index.js';
 import { createKeyAndCsr } from '../identity/keys.js';
+import type { RunRecorder } from '../metrics/contract.js';
 import type { TargetEndpoint } from '../transport/target.js';
+import { timedRequest } from '../transport/timed-request.js';
 import type { DeviceProfile } from './device-profile.js';
 import { HttpsPoster } from './https-post.js';
 import type { DeviceIdentity } from './virtual-device.js';
@@ -20,6 +22,8 @@ export interface DeviceEnrollmentOptions {
   readonly concurrency?: number;
   readonly timeoutMs?: number;
   readonly onEnrolled?: (done: number) => void;
+  /** Where each enroll request is reported (the report's per-endpoint split); none: nowhere. */
+  readonly recorder?: RunRecorder;
 }
 
 /**
@@ -43,18 +47,17 @@ export async function enrollDevices(
       for (let slot = next++; slot < profiles.length; slot = next++) {
         const profile = profiles[slot] as DeviceProfile;
         const { keyPem, csrPem } = await createKeyAndCsr(`smc-sim-device-${firstIndex + slot}`);
-        const reply = await poster.post(
-          '/mdm/v1/enroll',
-          JSON.stringify({
-            token: options.token,
-            csr: csrPem,
-            device: {
-              platform: profile.platform,
-              osVersion: profile.osVersion,
-              model: profile.model,
-            },
-          }),
-          timeoutMs,
+        const request = JSON.stringify({
+          token: options.token,
+          csr: csrPem,
+          device: {
+            platform: profile.platform,
+            osVersion: profile.osVersion,
+            model: profile.model,
+          },
+        });
+        const reply = await timedRequest(options.recorder, 'mdm_enroll', request, () =>
+          poster.post('/mdm/v1/enroll', request, timeoutMs),
         );
         const body = parseEnrollReply(reply.status, reply.body);
         identities[slot] = {

@@ -14,6 +14,12 @@ export interface IdentityCacheMeta {
   /** sha256 of the agent CA the server returned at enrollment. */
   readonly agentCaSha256: string;
   readonly target: string;
+  /**
+   * The --seed the identities were enrolled under: the seed draws each agent's machine (and so
+   * its fingerprint), so a later run with another --seed keeps drawing the machines from this
+   * one (the same ids under other machines would be clones). Absent in older caches.
+   */
+  readonly seed?: number;
 }
 
 export class IdentityCacheMismatch extends Error {
@@ -51,6 +57,14 @@ export async function readIdentityCache(
     .map((line) => JSON.parse(line) as EnrolledIdentity);
 }
 
+/** The --seed the cache's identities were enrolled under (undefined: none yet, or an old cache). */
+export async function identityCacheSeed(dir: string): Promise<number | undefined> {
+  const text = await readFile(join(dir, META), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const seed = (JSON.parse(text) as Partial<IdentityCacheMeta>).seed;
+  return typeof seed === 'number' ? seed : undefined;
+}
+
 /** Starts a cache (when new) and appends freshly enrolled identities to it. */
 export async function appendToIdentityCache(
   dir: string,
@@ -59,14 +73,27 @@ export async function appendToIdentityCache(
 ): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(join(dir, META), `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
-  const text = identities
-    .map((identity) =>
-      JSON.stringify({
-        agentId: identity.agentId,
-        keyPem: identity.keyPem,
-        certPem: identity.certPem,
-      }),
+  const text = identityLines(identities);
+  if (text) await appendFile(join(dir, AGENTS), text, { mode: 0o600 });
+}
+
+/** One identity per line (nothing else of them is kept). */
+function identityLines(identities: readonly EnrolledIdentity[]): string {
+  return identities
+    .map(
+      (identity) =>
+        `${JSON.stringify({ agentId: identity.agentId, keyPem: identity.keyPem, certPem: identity.certPem })}\n`,
     )
-    .join('\n');
-  if (text) await appendFile(join(dir, AGENTS), `${text}\n`, { mode: 0o600 });
+    .join('');
+}
+
+/** Replaces the cache with `identities` (in fleet order): for a writer that holds them all. */
+export async function writeIdentityCache(
+  dir: string,
+  meta: IdentityCacheMeta,
+  identities: readonly EnrolledIdentity[],
+): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await writeFile(join(dir, AGENTS), identityLines(identities), { mode: 0o600 });
+  await writeFile(join(dir, META), `${JSON.stringify(meta, null, 2)}\n`, { mode: 0o600 });
 }

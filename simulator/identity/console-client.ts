@@ -1,6 +1,7 @@
 import { request } from 'node:https';
 import { Compile } from 'typebox/compile';
 import {
+  type EnrollmentKind,
   EnrollmentTokenResponse,
   LogAuditResponse,
   MAX_LOG_AUDIT_AGENTS,
@@ -24,8 +25,16 @@ export class ConsoleApiError extends Error {
 export async function createEnrollmentToken(
   console: ConsoleEndpoint,
   uses: number,
+  options: { readonly kind?: EnrollmentKind } = {},
 ): Promise<string> {
-  const body = await postConsole(console, '/api/enrollment-tokens', { uses, ttlSeconds: 3_600 });
+  // The simulator's agents are simulated: the server tags them (console views leave them out,
+  // `smc admin purge-simulated` removes them).
+  const body = await postConsole(console, '/api/enrollment-tokens', {
+    uses,
+    ttlSeconds: 3_600,
+    simulation: true,
+    ...(options.kind ? { kind: options.kind } : {}),
+  });
   if (!checkToken.Check(body))
     throw new ConsoleApiError('console: enrollment token answer has the wrong shape');
   return (body as EnrollmentTokenResponse).token;
@@ -52,51 +61,91 @@ export async function auditStoredLogs(
   return answers;
 }
 
+/**
+ * Acknowledged logs the server does not hold, by count (the rehearsal: its agents do not hash
+ * what they send; `smc simulate --verify` compares content too, see verify-stored.ts).
+ */
+export async function verifyAcknowledgedLogs(
+  console: ConsoleEndpoint,
+  positions: readonly { agentId: string; through: number }[],
+): Promise<{ agents: number; acknowledged: number; stored: number; lost: number }> {
+  const asked = positions.filter((position) => position.through > 0);
+  const answers = await auditStoredLogs(
+    console,
+    asked.map(({ agentId, through }) => ({ agentId, from: 1, through })),
+  );
+  let acknowledged = 0;
+  let held = 0;
+  asked.forEach(({ through }, i) => {
+    acknowledged += through;
+    held += Math.min(through, answers[i]?.stored ?? 0);
+  });
+  return { agents: positions.length, acknowledged, stored: held, lost: acknowledged - held };
+}
+
 function postConsole(console: ConsoleEndpoint, path: string, payload: unknown): Promise<unknown> {
+  return consoleCall(console, 'POST', path, payload);
+}
+
+/**
+ * One console API call (bearer admin token, the deployment's CA) that resolves with the JSON
+ * answer; anything but 2xx rejects with a ConsoleApiError carrying the server's message.
+ */
+export function consoleCall<T = unknown>(
+  console: ConsoleEndpoint,
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  payload?: unknown,
+  timeoutMs = 30_000,
+): Promise<T> {
   const url = new URL(path, console.url);
-  const text = JSON.stringify(payload);
+  const text = payload === undefined ? undefined : JSON.stringify(payload);
+  const what = `console API ${method} ${url.pathname}`;
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
-        method: 'POST',
+        method,
         ca: console.caPem,
         headers: {
           authorization: `Bearer ${console.adminToken}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(text),
+          ...(text !== undefined
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }
+            : {}),
         },
-        timeout: 30_000,
+        timeout: timeoutMs,
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const bodyText = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200 && res.statusCode !== 201) {
-            reject(
-              new ConsoleApiError(
-                `console ${path}: HTTP ${res.statusCode} ${bodyText.slice(0, 200)}`,
-              ),
-            );
-            return;
-          }
+          let body: unknown;
           try {
-            resolve(JSON.parse(bodyText));
+            body = JSON.parse(bodyText);
           } catch {
-            reject(new ConsoleApiError(`console ${path}: answer is not JSON`));
+            body = undefined;
           }
+          const status = res.statusCode ?? 500;
+          if (status < 200 || status >= 300) {
+            const message =
+              (body as { error?: { message?: string } } | undefined)?.error?.message ??
+              bodyText.slice(0, 200);
+            reject(new ConsoleApiError(`${what}: ${status} ${message}`));
+          } else if (body === undefined) {
+            reject(new ConsoleApiError(`${what}: answer is not JSON`));
+          } else resolve(body as T);
         });
       },
     );
     req.on('timeout', () =>
-      req.destroy(new ConsoleApiError(`console ${path}: no answer within 30 s`)),
+      req.destroy(new ConsoleApiError(`${what}: no answer within ${timeoutMs / 1_000} s`)),
     );
     req.on('error', (error) =>
       reject(
         error instanceof ConsoleApiError
           ? error
-          : new ConsoleApiError(`console ${path}: ${error.message}`),
+          : new ConsoleApiError(`console API at ${url.origin}: ${error.message}`),
       ),
     );
     req.end(text);

@@ -1,10 +1,12 @@
 import type { ClientHttp2Session } from 'node:http2';
 import { Compile } from 'typebox/compile';
 import { EnrollResponse } from '../../protocol/index.js';
+import type { RunRecorder } from '../metrics/contract.js';
 import { openSession } from '../transport/connect.js';
 import { postJson } from '../transport/post-json.js';
 import type { ProxyEndpoint } from '../transport/proxy-tunnel.js';
 import type { TargetEndpoint } from '../transport/target.js';
+import { timedRequest } from '../transport/timed-request.js';
 import { createKeyAndCsr } from './keys.js';
 
 const checkEnroll = Compile(EnrollResponse);
@@ -26,6 +28,8 @@ export interface EnrollmentOptions {
   readonly timeoutMs?: number;
   /** Called after each enrollment (progress lines). */
   readonly onEnrolled?: (done: number) => void;
+  /** Where each enroll request is reported (the report's per-endpoint split); none: nowhere. */
+  readonly recorder?: RunRecorder;
 }
 
 export interface EnrollmentBatch {
@@ -70,11 +74,9 @@ export async function enrollAgents(
       for (let slot = next++; slot < count; slot = next++) {
         const { keyPem, csrPem } = await createKeyAndCsr(`smc-sim-${firstIndex + slot}`);
         const session = sessions[(lane + slot) % sessions.length] as ClientHttp2Session;
-        const reply = await postJson(
-          session,
-          '/v1/enroll',
-          JSON.stringify({ token: options.token, csr: csrPem }),
-          timeoutMs,
+        const request = JSON.stringify({ token: options.token, csr: csrPem });
+        const reply = await timedRequest(options.recorder, 'enroll', request, () =>
+          postJson(session, '/v1/enroll', request, timeoutMs),
         );
         const body = parseEnrollReply(reply.status, reply.body);
         identities[slot] = { agentId: body.agentId, keyPem, certPem: body.certificate };

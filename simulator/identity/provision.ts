@@ -1,6 +1,7 @@
+import type { RunRecorder } from '../metrics/contract.js';
 import type { ProxyEndpoint } from '../transport/proxy-tunnel.js';
 import type { TargetEndpoint } from '../transport/target.js';
-import { appendToIdentityCache, readIdentityCache } from './cache.js';
+import { appendToIdentityCache, identityCacheSeed, readIdentityCache } from './cache.js';
 import { type EnrolledIdentity, enrollAgents } from './enroll.js';
 import { certificateFingerprint } from './keys.js';
 
@@ -12,9 +13,16 @@ export interface ProvisionOptions {
   readonly firstIndex: number;
   /** Folder to reuse and extend; none keeps identities in memory for this run only. */
   readonly cacheDir?: string;
+  /** The run's --seed, kept with the cache: another seed reusing it is refused (clones). */
+  readonly seed?: number;
   /** Gets an enrollment token, only called when some agents must be enrolled. */
   readonly enrollToken: () => Promise<string>;
   readonly onProgress?: (line: string) => void;
+  /**
+   * Told of each enroll request and each agent enrolled (counter `enrollments`, one at a time
+   * so the report's enrolled-agents line climbs as enrollment goes).
+   */
+  readonly recorder?: RunRecorder;
 }
 
 export interface ProvisionedIdentities {
@@ -22,6 +30,8 @@ export interface ProvisionedIdentities {
   readonly reused: number;
   readonly enrolled: number;
   readonly enrollSeconds: number;
+  /** The seed the agents' machines are drawn from (the cache's, when it recorded one). */
+  readonly machineSeed?: number;
 }
 
 /**
@@ -35,10 +45,19 @@ export async function provisionIdentities(
   const cached = options.cacheDir
     ? ((await readIdentityCache(options.cacheDir, serverCaSha256, '--identities')) ?? [])
     : [];
+  // Cached agents keep the machines they enrolled with, whatever this run's --seed.
+  const machineSeed =
+    (options.cacheDir ? await identityCacheSeed(options.cacheDir) : undefined) ?? options.seed;
   const reused = Math.min(cached.length, options.count);
   const missing = options.count - reused;
   if (missing === 0) {
-    return { identities: cached.slice(0, options.count), reused, enrolled: 0, enrollSeconds: 0 };
+    return {
+      identities: cached.slice(0, options.count),
+      reused,
+      enrolled: 0,
+      enrollSeconds: 0,
+      ...(machineSeed !== undefined ? { machineSeed } : {}),
+    };
   }
   const token = await options.enrollToken();
   const started = performance.now();
@@ -47,7 +66,9 @@ export async function provisionIdentities(
     target: options.target,
     ...(options.proxy ? { proxy: options.proxy } : {}),
     token,
+    ...(options.recorder ? { recorder: options.recorder } : {}),
     onEnrolled: (done) => {
+      options.recorder?.count('enrollments');
       if (done % step === 0 || done === missing)
         options.onProgress?.(`enrolled ${done}/${missing} agents`);
     },
@@ -61,6 +82,7 @@ export async function provisionIdentities(
         serverCaSha256,
         agentCaSha256: certificateFingerprint(batch.agentCaPem, 'enroll response caCertificate'),
         target: options.target.url,
+        ...(machineSeed !== undefined ? { seed: machineSeed } : {}),
       },
       batch.identities,
     );
@@ -70,5 +92,6 @@ export async function provisionIdentities(
     reused,
     enrolled: missing,
     enrollSeconds,
+    ...(machineSeed !== undefined ? { machineSeed } : {}),
   };
 }

@@ -58,8 +58,12 @@ export interface RunRecorder {
    * from the scheduled time (no coordinated omission) and from the send time.
    */
   recordReplication(sample: ReplicationSample): void;
+  /**
+   * One request to any endpoint (enroll, replicate, MDM check-in, sightings), answered or not:
+   * the per-endpoint split and the bytes/s series of the report.
+   */
+  recordRequest(sample: RequestSample): void;
   count(name: CounterName, by?: number): void;
-  /** Current value of a gauge-like figure, sampled into the per-second series. */
   /**
    * Current value of a gauge, sampled into the per-second series. `scheduled_rate` is the rate
    * (replications/s) the workload is trying to produce right now, for the chart.
@@ -69,9 +73,53 @@ export interface RunRecorder {
   mark(label: string): void;
 }
 
-export type GaugeName = 'agents_active' | 'in_flight' | 'logs_pending' | 'scheduled_rate';
+export type GaugeName =
+  | 'agents_active'
+  | 'in_flight'
+  | 'logs_pending'
+  | 'scheduled_rate'
+  /** Sessions the agents' transport holds open to the target right now. */
+  | 'sessions_open'
+  /** The same for the MDM devices' transport (one run may play both planes). */
+  | 'device_sessions_open';
 
-/** One row of the per-second time series. */
+/**
+ * The endpoints the simulator calls, as the report names them. Task results have no endpoint
+ * of their own: agents carry them in replicate, devices in check-in.
+ */
+export type EndpointName = 'enroll' | 'replicate' | 'mdm_enroll' | 'mdm_check_in' | 'sightings';
+export const ENDPOINTS: readonly EndpointName[] = [
+  'enroll',
+  'replicate',
+  'mdm_enroll',
+  'mdm_check_in',
+  'sightings',
+];
+
+export interface RequestSample {
+  readonly endpoint: EndpointName;
+  /** When the request started (connect included when it had to connect), ms, run clock. */
+  readonly startedAtMs: number;
+  readonly doneAtMs: number;
+  /** No answer, or an answer other than 2xx. */
+  readonly failed: boolean;
+  /** Request and response body bytes (headers and TLS framing not included). */
+  readonly bytesSent: number;
+  readonly bytesReceived: number;
+}
+
+/** One endpoint's figures in one second. */
+export interface EndpointSecond {
+  readonly requests: number;
+  readonly errors: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/**
+ * One row of the per-second time series. The fields marked optional came with result files
+ * of later smc versions; a reader treats them as absent (not zero) in older files.
+ */
 export interface SecondSample {
   readonly second: number;
   readonly scheduled: number;
@@ -81,13 +129,29 @@ export interface SecondSample {
   readonly late: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** The slowest replication of the second, from scheduled time (the band's top). */
+  readonly maxMs?: number;
   readonly inFlight: number;
   readonly eventLoopLagP99Ms: number;
   readonly cpuPercent: number;
+  /** Sessions connected to the target at the end of the second (agents' and devices'). */
+  readonly sessionsOpen?: number;
+  /** Agents the workload plays at the end of the second (gauge `agents_active`). */
+  readonly agentsActive?: number;
+  /** Agents enrolled so far in the run (counter `enrollments`). */
+  readonly agentsEnrolled?: number;
+  /** Body bytes sent and received in the second, all endpoints. */
+  readonly bytesSent?: number;
+  readonly bytesReceived?: number;
+  /** Requests by endpoint in the second; endpoints without requests are left out. */
+  readonly endpoints?: Readonly<Partial<Record<EndpointName, EndpointSecond>>>;
 }
 
-/** The run modes `smc simulate` knows; results of different modes never merge. */
-export type RunMode = 'fleet' | 'rate' | 'ramp' | 'capacity';
+/**
+ * The run modes: `smc simulate`'s four, and the rehearsal's phases around its fleet run
+ * (warm-up, reconnect storm, drain). Results of different modes never merge.
+ */
+export type RunMode = 'fleet' | 'rate' | 'ramp' | 'capacity' | 'warm-up' | 'storm' | 'drain';
 
 /** A JSON value, for the free-form `options` a run records. */
 export type JsonValue =

@@ -90,3 +90,5 @@ export function percentileMs(histogram: Histogram, percentile: number): number {
 
 /** Microseconds to milliseconds, kept to microsecond precision (no float noise in JSON). */
 const usToMs = (us: number) => Math.round(us) / 1_000;
+/** The same conversion for readers of a decoded histogram (report charts). */
+export const usToMsValue = usToMs;

@@ -1,7 +1,15 @@
 import type { RunMeta, RunMode } from './contract.js';
 import { arrayAt, integerAt, isoTimeAt, numberAt, objectAt, stringAt } from './json-check.js';
 
-export const RUN_MODES: readonly RunMode[] = ['fleet', 'rate', 'ramp', 'capacity'];
+export const RUN_MODES: readonly RunMode[] = [
+  'fleet',
+  'rate',
+  'ramp',
+  'capacity',
+  'warm-up',
+  'storm',
+  'drain',
+];
 
 /** Checks a RunMeta (from the load half, or from a result file). Throws naming the field. */
 export function checkRunMeta(value: unknown, field: string): RunMeta {

@@ -1,11 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import type {
-  CounterName,
-  GaugeName,
-  ReplicationSample,
-  RunMeta,
-  RunMetrics,
-  SecondSample,
+import {
+  type CounterName,
+  ENDPOINTS,
+  type GaugeName,
+  type ReplicationSample,
+  type RequestSample,
+  type RunMeta,
+  type RunMetrics,
+  type SecondSample,
 } from './contract.js';
 import {
   createProcessProbe,
@@ -24,6 +26,14 @@ import {
   outcomeCounts,
   recordReplicationInto,
 } from './replication-figures.js';
+import {
+  bytesOf,
+  checkRequestSample,
+  endpointSecondsOf,
+  endpointTotalsOf,
+  REQUEST_NAMES,
+  recordRequestInto,
+} from './request-figures.js';
 import { checkRunMeta } from './run-meta-check.js';
 import {
   deriveFigures,
@@ -54,6 +64,13 @@ export interface RunTotals {
   readonly elapsedSeconds: number;
   readonly completed: number;
   readonly failed: number;
+  /** Replications that started later than the late threshold after their slot, so far. */
+  readonly late?: number;
+  /** Latency from schedule over the whole run so far (the run's histogram, not one second). */
+  readonly p50Ms?: number;
+  readonly p99Ms?: number;
+  /** Logs the agents hold that the server has not acknowledged yet (they are resent). */
+  readonly logsUnacknowledged?: number;
 }
 
 /** Counters a result always lists, even at zero, so readers need no defaults. */
@@ -105,6 +122,7 @@ export function createRunMetrics(options: RunMetricsOptions): RunMetrics {
     const completed = OUTCOMES.reduce((sum, o) => sum + outcomes[o], 0);
     const latency = second.histogram(NAMES.fromScheduled);
     // Dispatches counted by the scheduler are exact; otherwise the workload's stated rate.
+    const bytes = bytesOf(second);
     const scheduled =
       run.counter(NAMES.scheduled) > 0
         ? second.counter(NAMES.scheduled)
@@ -118,9 +136,16 @@ export function createRunMetrics(options: RunMetricsOptions): RunMetrics {
       late: second.counter(NAMES.late),
       p50Ms: percentileMs(latency, 50),
       p99Ms: percentileMs(latency, 99),
+      maxMs: percentileMs(latency, 100),
       inFlight: run.gauge('in_flight') ?? 0,
       eventLoopLagP99Ms: reading.eventLoopLagP99Ms,
       cpuPercent: reading.cpuPercent,
+      sessionsOpen: (run.gauge('sessions_open') ?? 0) + (run.gauge('device_sessions_open') ?? 0),
+      agentsActive: run.gauge('agents_active') ?? 0,
+      agentsEnrolled: run.counter('enrollments'),
+      bytesSent: bytes.sent,
+      bytesReceived: bytes.received,
+      endpoints: endpointSecondsOf(second),
     };
     samples.push(sample);
     second = new MetricsRegistry();
@@ -128,10 +153,16 @@ export function createRunMetrics(options: RunMetricsOptions): RunMetrics {
     if (options.onSecond) {
       const all = outcomeCounts(run);
       const total = OUTCOMES.reduce((sum, o) => sum + all[o], 0);
+      const runLatency = run.histogram(NAMES.fromScheduled);
+      const pending = run.gauge('logs_pending');
       options.onSecond(sample, {
         elapsedSeconds: (nowMs - startMs) / 1_000,
         completed: total,
         failed: total - all.ok,
+        late: run.counter(NAMES.late),
+        p50Ms: percentileMs(runLatency, 50),
+        p99Ms: percentileMs(runLatency, 99),
+        ...(pending !== undefined ? { logsUnacknowledged: pending } : {}),
       });
     }
     return sample;
@@ -143,7 +174,9 @@ export function createRunMetrics(options: RunMetricsOptions): RunMetrics {
     timer = undefined;
     // Close the last partial second unless it is short and saw nothing.
     const partialMs = clock() - secondStartMs;
-    const sawWork = OUTCOMES.some((o) => second.labelledCounter(NAMES.replications, o) > 0);
+    const sawWork =
+      OUTCOMES.some((o) => second.labelledCounter(NAMES.replications, o) > 0) ||
+      ENDPOINTS.some((e) => second.labelledCounter(REQUEST_NAMES.requests, e) > 0);
     if (sawWork || partialMs >= 500) tick();
     stoppedAtMs = clock();
     probe.stop();
@@ -155,6 +188,12 @@ export function createRunMetrics(options: RunMetricsOptions): RunMetrics {
       recordReplicationInto(run, sample, lateThresholdMs);
       recordReplicationInto(second, sample, lateThresholdMs, true);
       for (const window of windows) window.record(sample);
+    },
+
+    recordRequest(sample: RequestSample): void {
+      checkRequestSample(sample);
+      recordRequestInto(run, sample);
+      recordRequestInto(second, sample);
     },
 
     count(name: CounterName, by = 1): void {
@@ -237,6 +276,7 @@ export function createRunMetrics(options: RunMetricsOptions): RunMetrics {
           lateness: encodeHistogram(histograms.lateness),
         },
         series,
+        endpoints: endpointTotalsOf(run),
         generator: judgeGeneratorHealth(series, limits),
       };
     },

@@ -1,4 +1,4 @@
-import type { SecondSample } from './contract.js';
+import { ENDPOINTS, type SecondSample } from './contract.js';
 import { decodeHistogram, HISTOGRAM_ENCODING, HISTOGRAM_UNIT } from './histogram.js';
 import { arrayAt, isObject, numberAt, numberRecordAt, objectAt, stringAt } from './json-check.js';
 import { OUTCOMES, type OutcomeCounts, type ReplicationHistograms } from './replication-figures.js';
@@ -23,6 +23,18 @@ const SAMPLE_FIELDS: readonly (keyof SecondSample)[] = [
   'eventLoopLagP99Ms',
   'cpuPercent',
 ];
+
+/** Added to the series later: optional, so older files still read (absent, not zero). */
+const OPTIONAL_SAMPLE_FIELDS: readonly (keyof SecondSample)[] = [
+  'maxMs',
+  'sessionsOpen',
+  'agentsActive',
+  'agentsEnrolled',
+  'bytesSent',
+  'bytesReceived',
+];
+const ENDPOINT_SECOND_FIELDS = ['requests', 'errors', 'p50Ms', 'p99Ms'] as const;
+const ENDPOINT_TOTAL_FIELDS = ['requests', 'errors', 'bytesSent', 'bytesReceived'] as const;
 
 /**
  * Reads a RunResult from parsed JSON (a file someone gave us). Checks the shape, decodes the
@@ -64,6 +76,14 @@ function checkedResult(value: unknown): RunResult {
   const series = arrayAt(value.series, 'series').map((s, i) => {
     const sample = objectAt(s, `series[${i}]`);
     for (const field of SAMPLE_FIELDS) numberAt(sample[field], `series[${i}].${field}`);
+    for (const field of OPTIONAL_SAMPLE_FIELDS) {
+      if (sample[field] !== undefined) numberAt(sample[field], `series[${i}].${field}`, 0);
+    }
+    if (sample.endpoints !== undefined) {
+      checkEndpointRecord(sample.endpoints, `series[${i}].endpoints`, (one, at) => {
+        for (const field of ENDPOINT_SECOND_FIELDS) numberAt(one[field], `${at}.${field}`, 0);
+      });
+    }
     return sample as unknown as SecondSample;
   });
   const generator = objectAt(value.generator, 'generator');
@@ -74,6 +94,12 @@ function checkedResult(value: unknown): RunResult {
     stringAt(r, `generator.reasons[${i}]`);
   });
   if (value.thresholds !== undefined) arrayAt(value.thresholds, 'thresholds');
+  if (value.endpoints !== undefined) {
+    checkEndpointRecord(value.endpoints, 'endpoints', (one, at) => {
+      for (const field of ENDPOINT_TOTAL_FIELDS) numberAt(one[field], `${at}.${field}`, 0);
+      decodeHistogram(stringAt(one.latency, `${at}.latency`), `${at}.latency`);
+    });
+  }
   return {
     ...(value as unknown as RunResult),
     derived: deriveFigures({
@@ -102,4 +128,18 @@ export function decodeResultHistograms(value: unknown): ReplicationHistograms {
     fromSend: decode('fromSend'),
     lateness: decode('lateness'),
   };
+}
+
+/** An object keyed by endpoint name; unknown names are refused (a typo never passes). */
+function checkEndpointRecord(
+  value: unknown,
+  field: string,
+  checkOne: (one: Record<string, unknown>, at: string) => void,
+): void {
+  for (const [name, one] of Object.entries(objectAt(value, field))) {
+    if (!(ENDPOINTS as readonly string[]).includes(name)) {
+      throw new RangeError(`${field}: unknown endpoint ${JSON.stringify(name)}`);
+    }
+    checkOne(objectAt(one, `${field}.${name}`), `${field}.${name}`);
+  }
 }

@@ -1,4 +1,4 @@
-import type { RunMeta, SecondSample, VerifyOutcome } from './contract.js';
+import type { EndpointName, RunMeta, SecondSample, VerifyOutcome } from './contract.js';
 import type { GeneratorHealth } from './generator-health.js';
 import type { HISTOGRAM_ENCODING, HISTOGRAM_UNIT } from './histogram.js';
 import {
@@ -8,6 +8,7 @@ import {
   type ReplicationFigures,
   type ReplicationHistograms,
 } from './replication-figures.js';
+import type { EndpointTotals } from './request-figures.js';
 
 /**
  * The result of a run: plain JSON, versioned, self-contained. Everything a report shows is
@@ -97,6 +98,11 @@ export interface RunResult {
   readonly derived: DerivedFigures;
   readonly histograms: EncodedHistograms;
   readonly series: readonly SecondSample[];
+  /**
+   * Requests by endpoint over the whole run (enroll, replicate, check-in, ...). Absent in files
+   * written before smc recorded them; readers show "not recorded" rather than zeros.
+   */
+  readonly endpoints?: Readonly<Partial<Record<EndpointName, EndpointTotals>>>;
   readonly generator: GeneratorHealth;
   /** Set when thresholds were evaluated at the end of the run. */
   readonly thresholds?: readonly ThresholdVerdict[];

@@ -4,6 +4,8 @@ import {
   figuresOfRegistry,
   histogramsOf,
   NAMES,
+  type OutcomeCounts,
+  outcomeCounts,
   type ReplicationFigures,
   type ReplicationHistograms,
   recordReplicationInto,
@@ -13,6 +15,8 @@ import {
 export interface WindowFigures extends ReplicationFigures {
   readonly label: string;
   readonly histograms: ReplicationHistograms;
+  /** Completed replications by outcome (a storm's sheds apart from its other failures). */
+  readonly outcomes: OutcomeCounts;
 }
 
 /** A slice of a run measured on its own, e.g. one capacity-search step. */
@@ -52,6 +56,7 @@ export class OpenWindow implements MetricsWindow {
         ...figuresOfRegistry(this.#registry, seconds),
         label: this.label,
         histograms: histogramsOf(this.#registry),
+        outcomes: outcomeCounts(this.#registry),
       };
       this.onClose(this);
     }

@@ -18,7 +18,7 @@ export interface EventPools {
 }
 
 /** How often each type occurs (ours: routine events dominate, detections are rare). */
-const TYPE_WEIGHTS: readonly (readonly [LogType, number])[] = [
+export const TYPE_WEIGHTS: readonly (readonly [LogType, number])[] = [
   ['event', 0.35],
   ['firewall', 0.25],
   ['audit', 0.15],

@@ -1,4 +1,5 @@
 import type { RunResult, ThresholdVerdict } from '../metrics/run-result.js';
+import { checkProjection, type ProjectionCheck } from './projection-check.js';
 
 /**
  * Before/after comparison of two runs (rollout rehearsal vs deployed system, or two builds).
@@ -41,6 +42,8 @@ export interface RunSide {
 export interface Comparison {
   readonly tolerance: number;
   readonly verdict: Judgement;
+  /** When `before` is a rehearsal's fleet run: does the deployment meet its projection? */
+  readonly projection: ProjectionCheck | null;
   readonly figures: readonly FigureDelta[];
   readonly before: RunSide;
   readonly after: RunSide;
@@ -128,6 +131,7 @@ export function compareRuns(
   return {
     tolerance,
     verdict,
+    projection: checkProjection(before, after, tolerance),
     figures,
     before: sideOf(before),
     after: sideOf(after),

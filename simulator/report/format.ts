@@ -40,9 +40,10 @@ export function formatFigure(kind: ThresholdVerdict['kind'], value: number): str
 
 /** "actual 45.0/s", or why there is no actual value. */
 export function formatVerdictActual(verdict: ThresholdVerdict): string {
-  return verdict.actual === null
-    ? `not measured${verdict.note ? `: ${verdict.note}` : ''}`
-    : `actual ${formatFigure(verdict.kind, verdict.actual)}`;
+  if (verdict.actual === null) return `not measured${verdict.note ? `: ${verdict.note}` : ''}`;
+  const actual = `actual ${formatFigure(verdict.kind, verdict.actual)}`;
+  // A figure within its limit that still failed says why (e.g. not enough data).
+  return verdict.note ? `${actual}; ${verdict.note}` : actual;
 }
 
 export function formatDuration(seconds: number): string {
@@ -50,4 +51,18 @@ export function formatDuration(seconds: number): string {
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds % 60);
   return m < 60 ? `${m}m${s ? `${s}s` : ''}` : `${Math.floor(m / 60)}h${m % 60}m`;
+}
+
+/** Bytes in powers of 1024 (what a network link's figures read in). */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0
+    ? `${Math.round(value)} B`
+    : `${value.toFixed(value >= 100 ? 0 : 1)} ${units[unit]}`;
 }

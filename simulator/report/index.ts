@@ -8,9 +8,10 @@ export {
 } from './compare.js';
 export { renderComparisonRows } from './compare-text.js';
 export * from './format.js';
+export { type CompareReportInput, renderCompareHtmlReport } from './html/compare-page.js';
 export { escapeHtml } from './html/escape.js';
 export { renderHtmlReport } from './html/page.js';
-export { MergeError, mergeRunResults, type NamedResult } from './merge.js';
+export { MergeError, mergeRunResults, mergeSecondSamples, type NamedResult } from './merge.js';
 export {
   createProgressLine,
   formatProgress,
@@ -19,4 +20,10 @@ export {
   type ProgressStream,
   type ProgressTotals,
 } from './progress-line.js';
-export { readRunJson, writeHtmlReport, writeRunJson } from './result-file.js';
+export {
+  isStdout,
+  readRunJson,
+  writeHtmlReport,
+  writeJsonOutput,
+  writeRunJson,
+} from './result-file.js';

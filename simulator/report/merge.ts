@@ -1,4 +1,11 @@
-import type { CapacitySearch, RunMeta, SecondSample } from '../metrics/contract.js';
+import {
+  type CapacitySearch,
+  ENDPOINTS,
+  type EndpointName,
+  type EndpointSecond,
+  type RunMeta,
+  type SecondSample,
+} from '../metrics/contract.js';
 import { DEFAULT_GENERATOR_LIMITS, judgeGeneratorHealth } from '../metrics/generator-health.js';
 import {
   decodeHistogram,
@@ -7,6 +14,7 @@ import {
   mergeEncodedHistograms,
 } from '../metrics/histogram.js';
 import { OUTCOMES, type OutcomeCounts } from '../metrics/replication-figures.js';
+import type { EndpointTotals } from '../metrics/request-figures.js';
 import {
   deriveFigures,
   type ResultSource,
@@ -88,6 +96,7 @@ export function mergeRunResults(inputs: readonly NamedResult[]): RunResult {
     histograms,
     // Each second takes the worst shard's lag and CPU, so a saturated shard still shows.
     series,
+    ...mergeEndpointTotals(results),
     generator: judgeGeneratorHealth(
       series,
       first.result.generator.limits ?? DEFAULT_GENERATOR_LIMITS,
@@ -205,6 +214,96 @@ function mergeCapacity(inputs: readonly NamedResult[]): CapacitySearch | undefin
   };
 }
 
+/** Several generators' samples of one second as one (counts add, lag and CPU take the worst). */
+export function mergeSecondSamples(second: number, samples: readonly SecondSample[]): SecondSample {
+  const sum = (pick: (s: SecondSample) => number) => samples.reduce((t, s) => t + pick(s), 0);
+  const max = (pick: (s: SecondSample) => number) => Math.max(0, ...samples.map(pick));
+  const completed = sum((s) => s.completed);
+  return {
+    second,
+    scheduled: sum((s) => s.scheduled),
+    completed,
+    ok: sum((s) => s.ok),
+    failed: sum((s) => s.failed),
+    late: sum((s) => s.late),
+    p50Ms: completed > 0 ? round3(sum((s) => s.p50Ms * s.completed) / completed) : 0,
+    p99Ms: max((s) => s.p99Ms),
+    ...maxOptional(samples, 'maxMs'),
+    inFlight: sum((s) => s.inFlight),
+    eventLoopLagP99Ms: max((s) => s.eventLoopLagP99Ms),
+    cpuPercent: max((s) => s.cpuPercent),
+    // Sessions, agents, bytes and requests are counts: they add up exactly across shards.
+    ...sumOptional(samples, 'sessionsOpen'),
+    ...sumOptional(samples, 'agentsActive'),
+    ...sumOptional(samples, 'agentsEnrolled'),
+    ...sumOptional(samples, 'bytesSent'),
+    ...sumOptional(samples, 'bytesReceived'),
+    ...mergeEndpointSeconds(samples),
+  };
+}
+
+/** The largest of an optional figure, absent when no sample has it (files that predate it). */
+function maxOptional(samples: readonly SecondSample[], key: 'maxMs'): Partial<SecondSample> {
+  const present = samples.flatMap((s) => (s[key] === undefined ? [] : [s[key]]));
+  return present.length === 0 ? {} : { [key]: Math.max(...present) };
+}
+
+type OptionalCount =
+  | 'sessionsOpen'
+  | 'agentsActive'
+  | 'agentsEnrolled'
+  | 'bytesSent'
+  | 'bytesReceived';
+
+/** Sum of a field older files lack: absent when no shard had it, so it stays "not recorded". */
+function sumOptional(samples: readonly SecondSample[], key: OptionalCount) {
+  const present = samples.filter((s) => s[key] !== undefined);
+  return present.length === 0 ? {} : { [key]: present.reduce((t, s) => t + (s[key] ?? 0), 0) };
+}
+
+/** Requests and errors add; p50 is the request-weighted mean, p99 the max (as for the run's). */
+function mergeEndpointSeconds(samples: readonly SecondSample[]) {
+  const withSplit = samples.filter((s) => s.endpoints !== undefined);
+  if (withSplit.length === 0) return {};
+  const endpoints: Partial<Record<EndpointName, EndpointSecond>> = {};
+  for (const name of ENDPOINTS) {
+    const parts = withSplit.flatMap((s) => (s.endpoints?.[name] ? [s.endpoints[name]] : []));
+    if (parts.length === 0) continue;
+    const requests = parts.reduce((t, p) => t + p.requests, 0);
+    endpoints[name] = {
+      requests,
+      errors: parts.reduce((t, p) => t + p.errors, 0),
+      p50Ms:
+        requests > 0 ? round3(parts.reduce((t, p) => t + p.p50Ms * p.requests, 0) / requests) : 0,
+      p99Ms: Math.max(0, ...parts.map((p) => p.p99Ms)),
+    };
+  }
+  return { endpoints };
+}
+
+/** The whole run's split by endpoint: counts summed, latency histograms merged exactly. */
+function mergeEndpointTotals(results: readonly RunResult[]) {
+  const withSplit = results.filter((r) => r.endpoints !== undefined);
+  if (withSplit.length === 0) return {};
+  const endpoints: Partial<Record<EndpointName, EndpointTotals>> = {};
+  for (const name of ENDPOINTS) {
+    const parts = withSplit.flatMap((r) => (r.endpoints?.[name] ? [r.endpoints[name]] : []));
+    if (parts.length === 0) continue;
+    const sum = (pick: (p: EndpointTotals) => number) => parts.reduce((t, p) => t + pick(p), 0);
+    endpoints[name] = {
+      requests: sum((p) => p.requests),
+      errors: sum((p) => p.errors),
+      bytesSent: sum((p) => p.bytesSent),
+      bytesReceived: sum((p) => p.bytesReceived),
+      latency: mergeEncodedHistograms(
+        parts.map((p) => p.latency),
+        `endpoints.${name}.latency`,
+      ),
+    };
+  }
+  return { endpoints };
+}
+
 function mergeSeries(all: readonly (readonly SecondSample[])[]): SecondSample[] {
   const bySecond = new Map<number, SecondSample[]>();
   for (const series of all) {
@@ -216,24 +315,7 @@ function mergeSeries(all: readonly (readonly SecondSample[])[]): SecondSample[] 
   }
   return [...bySecond.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([second, samples]) => {
-      const sum = (pick: (s: SecondSample) => number) => samples.reduce((t, s) => t + pick(s), 0);
-      const max = (pick: (s: SecondSample) => number) => Math.max(...samples.map(pick));
-      const completed = sum((s) => s.completed);
-      return {
-        second,
-        scheduled: sum((s) => s.scheduled),
-        completed,
-        ok: sum((s) => s.ok),
-        failed: sum((s) => s.failed),
-        late: sum((s) => s.late),
-        p50Ms: completed > 0 ? round3(sum((s) => s.p50Ms * s.completed) / completed) : 0,
-        p99Ms: max((s) => s.p99Ms),
-        inFlight: sum((s) => s.inFlight),
-        eventLoopLagP99Ms: max((s) => s.eventLoopLagP99Ms),
-        cpuPercent: max((s) => s.cpuPercent),
-      };
-    });
+    .map(([second, samples]) => mergeSecondSamples(second, samples));
 }
 
 function mergeMarks(results: readonly RunResult[]): TimelineMark[] {

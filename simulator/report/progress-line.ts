@@ -1,5 +1,6 @@
 import type { SecondSample } from '../metrics/contract.js';
-import { formatMs, formatPerSec } from './format.js';
+import type { RunTotals } from '../metrics/run-metrics.js';
+import { formatCount, formatMs, formatPerSec } from './format.js';
 
 /** Where progress goes: stderr usually, so stdout stays clean for --json. */
 export interface ProgressStream {
@@ -21,29 +22,32 @@ export interface ProgressLine {
   done(): void;
 }
 
-export interface ProgressTotals {
-  readonly elapsedSeconds: number;
-  readonly completed: number;
-  readonly failed: number;
-}
+export type ProgressTotals = RunTotals;
 
-/** One line of progress text for a second of the run. */
+/**
+ * One line of progress: the run so far first (what the summary will say: its p99 comes from
+ * the run's histogram, not from the last second, which can be far lower), then the last
+ * second, then the generator. Every counter says what it counts, so "unacked" beside PASS
+ * reads as logs still to be resent, not as a loss.
+ */
 export function formatProgress(sample: SecondSample, totals: ProgressTotals): string {
+  const run = [
+    `${formatCount(totals.completed)} done`,
+    `${formatCount(totals.failed)} failed`,
+    ...(totals.late !== undefined ? [`${formatCount(totals.late)} late`] : []),
+    ...(totals.p50Ms !== undefined ? [`p50 ${formatMs(totals.p50Ms)}`] : []),
+    ...(totals.p99Ms !== undefined ? [`p99 ${formatMs(totals.p99Ms)}`] : []),
+  ].join(', ');
   const parts = [
     `${String(Math.round(totals.elapsedSeconds)).padStart(4)}s`,
-    `sched ${formatPerSec(sample.scheduled)}`,
-    `done ${formatPerSec(sample.completed)}`,
-    `ok ${sample.ok}`,
-    `failed ${sample.failed}`,
-    `late ${sample.late}`,
-    `p50 ${formatMs(sample.p50Ms)}`,
-    `p99 ${formatMs(sample.p99Ms)}`,
-    `in-flight ${sample.inFlight}`,
-    `total ${totals.completed} (${totals.failed} failed)`,
-    `lag ${formatMs(sample.eventLoopLagP99Ms)}`,
-    `cpu ${Math.round(sample.cpuPercent)}%`,
+    `run: ${run}`,
+    `last 1s: ${formatPerSec(sample.completed)} done of ${formatPerSec(sample.scheduled)} due, p99 ${formatMs(sample.p99Ms)}, ${sample.inFlight} in flight`,
+    ...(totals.logsUnacknowledged !== undefined
+      ? [`logs unacked ${formatCount(totals.logsUnacknowledged)} (kept, resent)`]
+      : []),
+    `generator lag ${formatMs(sample.eventLoopLagP99Ms)} cpu ${Math.round(sample.cpuPercent)}%`,
   ];
-  return parts.join('  ');
+  return parts.join(' | ');
 }
 
 /**

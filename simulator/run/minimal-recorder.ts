@@ -2,6 +2,7 @@ import type {
   CounterName,
   GaugeName,
   ReplicationSample,
+  RequestSample,
   RunRecorder,
 } from '../metrics/contract.js';
 import { StepStats } from './step-stats.js';
@@ -16,6 +17,8 @@ export class MinimalRecorder implements RunRecorder {
   readonly gauges = new Map<string, number>();
   readonly marks: string[] = [];
   readonly samples: ReplicationSample[] = [];
+  /** Every request by endpoint (enroll, replicate, ...), as the full registry splits them. */
+  readonly requests: RequestSample[] = [];
 
   constructor(
     lateThresholdMs: number,
@@ -27,6 +30,10 @@ export class MinimalRecorder implements RunRecorder {
   recordReplication(sample: ReplicationSample): void {
     this.stats.add(sample);
     if (this.keepSamples) this.samples.push(sample);
+  }
+
+  recordRequest(sample: RequestSample): void {
+    if (this.keepSamples) this.requests.push(sample);
   }
 
   count(name: CounterName, by = 1): void {

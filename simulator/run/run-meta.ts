@@ -36,6 +36,12 @@ export function simulationRunMeta(
       ...recordedOptions(options),
       // The phones' own account: the samples are already in the shared histograms.
       ...(outcome.devices ? { devices: deviceRecord(outcome.devices) } : {}),
+      // A run cut short says so in its file, so a partial run is never read as a full one.
+      ...(outcome.interruptedBy ? { interruptedBy: outcome.interruptedBy } : {}),
+      // Push sessions and task delivery latency: the load half's own histograms.
+      ...(outcome.push ? { push: outcome.push } : {}),
+      // Rogue Detection: what the sensors reported and how the server judged it.
+      ...(outcome.rogues ? { rogues: outcome.rogues } : {}),
     },
     generatorHost: hostname(),
     ...(capacity ? { capacity } : {}),

@@ -1,22 +1,23 @@
-import { VirtualAgent } from '../agent/agent.js';
-import type { AgentBehaviour } from '../agent/behaviour-options.js';
-import { ContentLedger } from '../agent/content-ledger.js';
-import { pendingLogCount } from '../agent/outbox.js';
 import { realClock } from '../clock.js';
-import { auditStoredLogs, createEnrollmentToken } from '../identity/console-client.js';
-import type { EnrolledIdentity } from '../identity/enroll.js';
+import { createEnrollmentToken } from '../identity/console-client.js';
 import { provisionIdentities } from '../identity/provision.js';
-import type { RunRecorder } from '../metrics/contract.js';
-import { buildEventPools } from '../profile/events.js';
-import { AgentTransport } from '../transport/agent-transport.js';
+import type { JsonValue, RunRecorder } from '../metrics/contract.js';
+import { pushFigures, WakeupLatency } from '../push/push-figures.js';
+import { TaskProbe } from '../push/task-probe.js';
+import { WakeupSessions } from '../push/wakeup-sessions.js';
+import { readRogueJudgement } from '../rogue/rogue-judgement.js';
+import { planSightings } from '../rogue/rogue-plan.js';
+import { reportSightings } from '../rogue/sensor-reports.js';
 import { type CapacityResult, searchCapacity } from '../workload/capacity.js';
 import { FleetWorkload } from '../workload/fleet.js';
 import { RampWorkload } from '../workload/ramp.js';
 import { RateWorkload } from '../workload/rate.js';
-import type { Workload } from '../workload/workload.js';
-import { type PhaseContext, runPhase } from './phase.js';
+import { AgentFleet } from './agent-fleet.js';
 import type { DeviceSimulationOutcome } from './run-device-simulation.js';
 import { type SimulationOptions, shardSlice } from './simulation-options.js';
+import { StepStats } from './step-stats.js';
+import { teeRecorder } from './tee-recorder.js';
+import { verifyStoredContent } from './verify-stored.js';
 
 /** What the load-generating half knows at the end of a run (the recorder has the rest). */
 export interface SimulationOutcome {
@@ -49,6 +50,12 @@ export interface SimulationOutcome {
   };
   /** Present when simulated phones ran in the same process (`smc simulate --devices`). */
   readonly devices?: DeviceSimulationOutcome;
+  /** The signal that ended the run before its end (Ctrl-C: `SIGINT`); the run is partial. */
+  readonly interruptedBy?: string;
+  /** Push sessions and task delivery latency (push/push-figures.ts), with --wakeups or a probe. */
+  readonly push?: { [key: string]: JsonValue };
+  /** With `rogues`: what the simulated sensors reported and how the server judged it. */
+  readonly rogues?: { [key: string]: JsonValue };
 }
 
 export class SimulationSetupError extends Error {
@@ -80,65 +87,87 @@ export async function runSimulation(
     count: slice.count,
     firstIndex: slice.first,
     ...(options.identitiesDir ? { cacheDir: options.identitiesDir } : {}),
+    seed: options.seed,
     enrollToken: () => enrollmentToken(options, slice.count),
     onProgress: progress,
+    recorder,
   });
-  if (provisioned.enrolled > 0) recorder.count('enrollments', provisioned.enrolled);
   progress(
     `identities: ${provisioned.reused} reused, ${provisioned.enrolled} enrolled in ${provisioned.enrollSeconds.toFixed(1)} s`,
   );
-  const identities = provisioned.identities;
-  const agents = identities.map(
-    (identity, k) => new VirtualAgent(slice.first + k, identity.agentId, k),
-  );
-  if (options.verify) for (const agent of agents) agent.ledger = new ContentLedger();
-
-  const transport = new AgentTransport({
+  const machineSeed = provisioned.machineSeed ?? options.behaviour.seed;
+  if (machineSeed !== options.behaviour.seed)
+    progress(
+      `identities: enrolled under --seed ${machineSeed}, so their machines keep that seed (no clones); logs and timing follow --seed ${options.behaviour.seed}`,
+    );
+  const rogues =
+    options.rogues === undefined
+      ? undefined
+      : await playSensors(options, slice, machineSeed, recorder);
+  const sessions = options.push
+    ? new WakeupSessions({
+        url: options.push.url,
+        caPem: options.target.caPem,
+        identities: provisioned.identities,
+        seed: options.seed,
+      })
+    : undefined;
+  const latency = sessions ? new WakeupLatency() : undefined;
+  const opened = sessions ? await sessions.open() : undefined;
+  if (sessions && opened)
+    progress(
+      `push sessions: ${opened.subscribed} subscribed, ${opened.failed} not (yet) at ${options.push?.url}`,
+    );
+  const fleet = new AgentFleet({
     target: options.target,
     ...(options.proxy ? { proxy: options.proxy } : {}),
-    mode: options.connection,
+    connection: options.connection,
     timeoutMs: options.timeoutMs,
+    identities: provisioned.identities,
+    firstIndex: slice.first,
+    behaviour: { ...options.behaviour, machineSeed },
     recorder,
+    clock,
+    ...(options.verify ? { ledgers: true } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(sessions && latency
+      ? {
+          wakeups: {
+            listen: (handler) => sessions.listen(handler),
+            replicated: (at) => latency.record(at),
+          },
+        }
+      : {}),
   });
-  const behaviour: AgentBehaviour = {
-    ...options.behaviour,
-    pools: buildEventPools(options.behaviour.seed),
-    runStartEpochMs: Date.now(),
-    hashLogs: options.verify,
-  };
+  const probe =
+    options.taskProbe && options.console
+      ? new TaskProbe({
+          console: options.console,
+          agents: fleet.agents,
+          everyMs: options.taskProbe.everyMs,
+          targetsPerTask: options.taskProbe.targetsPerTask,
+          seed: options.seed,
+        })
+      : undefined;
+  fleet.observeTasks(probe);
+  probe?.start();
+  const agentCount = fleet.agents.length;
   const startedAt = new Date().toISOString();
   const started = clock.now();
-  const phase = (workload: Workload, phaseRecorder: RunRecorder) => {
-    const context: PhaseContext = {
-      clock,
-      agents,
-      behaviour,
-      recorder: phaseRecorder,
-      drainTimeoutMs: options.timeoutMs + 1_000,
-      port: {
-        replicate: (agent, body) =>
-          transport.replicate(
-            agent.identityRef,
-            identities[agent.identityRef] as EnrolledIdentity,
-            body,
-          ),
-      },
-    };
-    return runPhase(context, workload);
-  };
 
   let capacity: CapacityResult | undefined;
+  let heldAtEnd = 0;
   try {
     const { mode } = options;
     const now = clock.now();
     const end = now + options.durationSeconds * 1_000;
     recorder.mark(`${mode.kind} start`);
     if (mode.kind === 'fleet') {
-      await phase(
+      await fleet.play(
         new FleetWorkload({
           startMs: now,
           endMs: end,
-          agentCount: agents.length,
+          agentCount,
           intervalSeconds: mode.intervalSeconds,
           timeScale: options.timeScale,
           seed: options.seed,
@@ -146,7 +175,10 @@ export async function runSimulation(
         recorder,
       );
     } else if (mode.kind === 'rate') {
-      await phase(new RateWorkload(now, end, agents.length, mode.ratePerSecond * share), recorder);
+      await fleet.play(
+        new RateWorkload(now, end, agentCount, mode.ratePerSecond * share),
+        recorder,
+      );
     } else if (mode.kind === 'ramp') {
       const rampEnd = Math.max(end, now + mode.shape.overSeconds * 1_000);
       const shape = {
@@ -154,33 +186,51 @@ export async function runSimulation(
         fromPerSecond: mode.shape.fromPerSecond * share,
         toPerSecond: mode.shape.toPerSecond * share,
       };
-      await phase(new RampWorkload(now, rampEnd, agents.length, shape), recorder);
+      await fleet.play(new RampWorkload(now, rampEnd, agentCount, shape), recorder);
     } else {
       const search = {
         ...mode.search,
         startRate: mode.search.startRate * share,
         maxRate: mode.search.maxRate * share,
+        ...(options.signal ? { signal: options.signal } : {}),
       };
-      capacity = await searchCapacity(
-        search,
-        agents.length,
-        clock,
+      // Warm-up at the first rate until every agent has replicated once (at most 30 s): the
+      // first step would otherwise measure the fleet's TLS handshakes, not the server's pace.
+      recorder.mark(`capacity warm-up ${round2(search.startRate)}/s`);
+      const warmStart = clock.now();
+      const warmSeconds = Math.min(30, Math.max(1, agentCount / search.startRate));
+      await fleet.play(
+        new RateWorkload(warmStart, warmStart + warmSeconds * 1_000, agentCount, search.startRate),
         recorder,
-        (workload, stepRecorder) => phase(workload, stepRecorder),
       );
+      capacity = await searchCapacity(search, async (rate, seconds, label) => {
+        recorder.mark(label);
+        const stats = new StepStats(search.lateThresholdMs);
+        const at = clock.now();
+        await fleet.play(
+          new RateWorkload(at, at + seconds * 1_000, agentCount, rate),
+          teeRecorder(recorder, stats),
+        );
+        return stats;
+      });
       progress(`capacity: highest rate that held ${capacity.highestHeldRate ?? 'none'}/s`);
     }
     recorder.mark(`${mode.kind} end`);
   } finally {
-    await transport.close();
+    probe?.stop();
+    heldAtEnd = sessions?.held ?? 0;
+    await fleet.close();
+    await sessions?.close();
   }
 
-  const logs = {
-    generated: agents.reduce((sum, agent) => sum + agent.nextSeq - 1 - agent.seqShift, 0),
-    acknowledged: agents.reduce((sum, agent) => sum + agent.ackedThrough - agent.seqShift, 0),
-    pending: agents.reduce((sum, agent) => sum + pendingLogCount(agent), 0),
-  };
-  const verify = options.verify ? await verifyStored(options, agents) : undefined;
+  const wallSeconds = (clock.now() - started) / 1_000;
+  const logs = fleet.logTotals();
+  const verify = options.verify ? await verifyStored(options, fleet) : undefined;
+  // Judged after the workload: a fleet machine is managed once its agent's inventory is stored.
+  const judged =
+    rogues && options.console
+      ? await readRogueJudgement(options.console, rogues.plan, rogues.report)
+      : undefined;
   return {
     workload: options.mode.kind,
     agents: { first: slice.first, count: slice.count, fleet: options.agents },
@@ -190,12 +240,65 @@ export async function runSimulation(
       enrollSeconds: provisioned.enrollSeconds,
     },
     startedAt,
-    wallSeconds: (clock.now() - started) / 1_000,
+    wallSeconds,
     logs,
+    ...(sessions || probe
+      ? {
+          push: pushFigures({
+            wakeups: sessions ? 'on' : 'off',
+            ...(sessions ? { sessions } : {}),
+            ...(opened ? { opened } : {}),
+            heldAtEnd,
+            ...(latency ? { latency } : {}),
+            ...(probe ? { probe } : {}),
+            wallSeconds,
+          }),
+        }
+      : {}),
     ...(capacity ? { capacity } : {}),
     ...(verify ? { verify } : {}),
+    ...(judged ? { rogues: { ...judged } } : {}),
   };
 }
+
+/** `--rogues N`: sensors report this shard's fleet machines and its share of the N unmanaged. */
+async function playSensors(
+  options: SimulationOptions,
+  slice: { first: number; count: number },
+  machineSeed: number,
+  recorder: RunRecorder,
+) {
+  if (!options.console)
+    throw new SimulationSetupError(
+      '--rogues: needs --console-url and --admin-token-file (sensor tokens, and the judgement)',
+    );
+  const rogueSlice = shardSlice(options.rogues ?? 0, options.shard);
+  const plan = planSightings({
+    // What the agents' inventories carry (simulator/agent/request.ts draws hardware so).
+    hardwareSeed: options.behaviour.seed,
+    machineSeed,
+    osMix: options.behaviour.osMix,
+    firstAgent: slice.first,
+    agents: slice.count,
+    firstRogue: rogueSlice.first,
+    rogues: rogueSlice.count,
+    seenAt: new Date().toISOString(),
+  });
+  const report = await reportSightings({
+    target: options.target,
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    console: options.console,
+    sightings: [...plan.fleet, ...plan.planted],
+    timeoutMs: options.timeoutMs,
+    recorder,
+  });
+  options.onProgress?.(
+    `rogue detection: ${report.sensors} sensor(s) reported ${report.reported} machines (${plan.planted.length} unmanaged) in ${report.seconds.toFixed(1)} s`,
+  );
+  return { plan, report };
+}
+
+const round2 = (value: number) => Math.round(value * 100) / 100;
 
 async function enrollmentToken(options: SimulationOptions, uses: number): Promise<string> {
   if (options.enrollToken) return options.enrollToken;
@@ -205,40 +308,8 @@ async function enrollmentToken(options: SimulationOptions, uses: number): Promis
   );
 }
 
-/**
- * Asks the server, per agent and run of acknowledged seqs, how many logs it holds and the
- * digest of their content, and compares both with what this run sent (ContentLedger).
- */
-async function verifyStored(options: SimulationOptions, agents: readonly VirtualAgent[]) {
+async function verifyStored(options: SimulationOptions, fleet: AgentFleet) {
   if (!options.console)
     throw new SimulationSetupError('--verify: needs --console-url and --admin-token-file');
-  const ranges = agents.flatMap((agent) =>
-    (agent.ledger?.filled ?? []).map((segment) => ({ agent, segment })),
-  );
-  const answers = await auditStoredLogs(
-    options.console,
-    ranges.map(({ agent, segment }) => ({
-      agentId: agent.agentId,
-      from: segment.from,
-      through: segment.through,
-    })),
-  );
-  let acknowledged = 0;
-  let held = 0;
-  let mismatched = 0;
-  ranges.forEach(({ segment }, i) => {
-    const expected = segment.through - segment.from + 1;
-    const answer = answers[i];
-    const stored = Math.min(expected, answer?.stored ?? 0);
-    acknowledged += expected;
-    held += stored;
-    if (stored === expected && answer?.digest !== segment.digest.toHex()) mismatched += 1;
-  });
-  return {
-    agents: agents.length,
-    acknowledged,
-    stored: held,
-    lost: acknowledged - held + mismatched,
-    mismatched,
-  };
+  return verifyStoredContent(options.console, fleet.agents);
 }

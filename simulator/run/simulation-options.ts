@@ -40,8 +40,22 @@ export interface SimulationOptions {
   readonly behaviour: AgentBehaviourOptions;
   /** After the run, ask the console API which acknowledged logs it really holds. */
   readonly verify: boolean;
+  /** Push sessions for wake-up calls (`--wakeups on`): the broker, mqtts://host:port. */
+  readonly push?: { readonly url: string };
+  /**
+   * Create a task on the console API every `everyMs` for `targetsPerTask` agents and measure
+   * task delivery latency (needs `console`). @default none
+   */
+  readonly taskProbe?: { readonly everyMs: number; readonly targetsPerTask: number };
+  /**
+   * Play Rogue Detection Sensors reporting the fleet's machines plus this many unmanaged ones,
+   * and read how the server judged them (needs `console`). @default none
+   */
+  readonly rogues?: number;
   readonly onProgress?: (line: string) => void;
   readonly clock?: Clock;
+  /** Aborting ends the run early (Ctrl-C); what ran so far is measured and reported. */
+  readonly signal?: AbortSignal;
 }
 
 /** This process's slice of the fleet: contiguous agent indices [first, first + count). */

@@ -2,6 +2,7 @@ import type {
   CounterName,
   GaugeName,
   ReplicationSample,
+  RequestSample,
   RunRecorder,
 } from '../metrics/contract.js';
 import type { StepStats } from './step-stats.js';
@@ -13,6 +14,7 @@ export function teeRecorder(run: RunRecorder, step: StepStats): RunRecorder {
       run.recordReplication(sample);
       step.add(sample);
     },
+    recordRequest: (sample: RequestSample) => run.recordRequest(sample),
     count: (name: CounterName, by?: number) => run.count(name, by),
     setGauge: (name: GaugeName, value: number) => run.setGauge(name, value),
     mark: (label: string) => run.mark(label),

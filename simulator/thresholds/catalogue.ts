@@ -17,6 +17,12 @@ export interface ThresholdSubject {
   /** Absent for windows: log figures exist for whole runs only. */
   readonly logs?: LogFigures;
   readonly generatorBottleneck?: boolean;
+  /** How much schedule a fleet run covered (for the not-enough-data rule); absent for windows. */
+  readonly coverage?: {
+    readonly intervalSeconds: number | null;
+    /** Wall seconds times the time scale. */
+    readonly scheduleSeconds: number;
+  };
 }
 
 export interface MetricDefinition {

@@ -3,15 +3,19 @@ import { decodeResultHistograms } from '../metrics/run-result-check.js';
 import type { WindowFigures } from '../metrics/window.js';
 import type { ThresholdSubject } from './catalogue.js';
 import { compare, type Threshold } from './parse.js';
+import { type DataRule, DEFAULT_DATA_RULE, insufficientData } from './sufficiency.js';
 
 /**
  * Judges thresholds against a subject. A metric the run did not measure fails, with a note:
- * a gate on lost logs must not pass because nobody counted them.
+ * a gate on lost logs must not pass because nobody counted them. A subject with too little
+ * data (sufficiency.ts) fails every gate, saying so.
  */
 export function evaluateThresholds(
   thresholds: readonly Threshold[],
   subject: ThresholdSubject,
+  rule: DataRule = DEFAULT_DATA_RULE,
 ): ThresholdVerdict[] {
+  const tooLittle = thresholds.length > 0 ? insufficientData(subject, rule) : null;
   return thresholds.map((t) => {
     const actual = t.metric.read(subject);
     const base = {
@@ -26,9 +30,10 @@ export function evaluateThresholds(
         ...base,
         actual: null,
         passed: false,
-        note: t.metric.unmeasuredNote ?? 'this run has no such figure',
+        note: tooLittle ?? t.metric.unmeasuredNote ?? 'this run has no such figure',
       };
     }
+    if (tooLittle) return { ...base, actual, passed: false, note: tooLittle };
     return { ...base, actual, passed: compare(actual, t.operator, t.limit) };
   });
 }
@@ -39,6 +44,10 @@ export function subjectOfResult(result: RunResult): ThresholdSubject {
     histograms: decodeResultHistograms(result.histograms),
     logs: result.derived.logs,
     generatorBottleneck: result.generator.generatorBottleneck,
+    coverage: {
+      intervalSeconds: result.meta.mode === 'fleet' ? result.meta.intervalSeconds : null,
+      scheduleSeconds: result.durationSeconds * result.meta.timeScale,
+    },
   };
 }
 

@@ -1,5 +1,4 @@
 import { parseDurationMs } from '../../sizing/index.js';
-import type { StepStats } from '../run/step-stats.js';
 
 /**
  * The service-level objectives a capacity-search step must meet: a latency percentile bound
@@ -57,18 +56,35 @@ export interface SloCheck {
   readonly slo: string;
   readonly actual: number;
   readonly held: boolean;
+  /** Why it did not hold when the figure itself was within the bound. */
+  readonly note?: string;
 }
 
-/** Checks each SLO against one step's statistics. A step with no answers holds nothing. */
-export function checkSlos(slos: readonly Slo[], stats: StepStats): SloCheck[] {
+/** What one step measured: outcomes and latency from the scheduled time. */
+export interface StepMeasure {
+  readonly completed: number;
+  readonly failed: number;
+  readonly late: number;
+  readonly errorRatio: number;
+  /** Latency percentile (0-100) from the scheduled time, ms. */
+  percentile(p: number): number;
+  /** The generator itself was saturated during the step (when the runner can tell). */
+  readonly generatorLimited?: boolean;
+}
+
+/**
+ * Checks each SLO against one step. A step with fewer than `minSamples` answers holds
+ * nothing: its p99 is a handful of values and its error ratio says nothing.
+ */
+export function checkSlos(slos: readonly Slo[], step: StepMeasure, minSamples = 1): SloCheck[] {
+  const enough = step.completed >= Math.max(1, minSamples);
+  const note = enough
+    ? undefined
+    : `not enough data: ${step.completed} replications in the step (at least ${minSamples} needed)`;
   return slos.map((slo) => {
-    if (slo.kind === 'latency') {
-      const actual = stats.percentile(slo.percentile);
-      const within = slo.inclusive ? actual <= slo.limitMs : actual < slo.limitMs;
-      return { slo: slo.text, actual, held: stats.completed > 0 && within };
-    }
-    const actual = stats.errorRatio;
-    const within = slo.inclusive ? actual <= slo.limitRatio : actual < slo.limitRatio;
-    return { slo: slo.text, actual, held: stats.completed > 0 && within };
+    const actual = slo.kind === 'latency' ? step.percentile(slo.percentile) : step.errorRatio;
+    const limit = slo.kind === 'latency' ? slo.limitMs : slo.limitRatio;
+    const within = slo.inclusive ? actual <= limit : actual < limit;
+    return { slo: slo.text, actual, held: enough && within, ...(note ? { note } : {}) };
   });
 }

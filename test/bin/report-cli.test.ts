@@ -117,6 +117,36 @@ describe('smc report merge (built binary)', () => {
         ['report', 'merge', file('shard-1.json'), file('shard-2.json')],
         /required option '--json <file>'/,
       ],
+      [
+        ['report', 'merge', '--from', file('no-such-folder'), '--json', file('x.json')],
+        /^smc: --from: cannot read the folder .*no-such-folder \(ENOENT\)/,
+      ],
+      [
+        [
+          'report',
+          'merge',
+          '--from',
+          'http://storage.example.com/reports',
+          '--json',
+          file('x.json'),
+        ],
+        /^smc: --from: a blob container URL must be https \(http only on loopback\)/,
+      ],
+      [
+        [
+          'report',
+          'merge',
+          '--from',
+          'https://acct.blob.core.windows.net/reports',
+          '--json',
+          file('x.json'),
+        ],
+        /^smc: --from: .* needs a SAS with read and list rights in SMC_REPORTS_SAS/,
+      ],
+      [
+        ['report', 'merge', '--from', 'blob:reports', '--json', file('x.json')],
+        /^smc: --from: blob:reports needs AZURE_STORAGE_CONNECTION_STRING set/,
+      ],
     ];
     for (const [args, message] of cases) {
       const { status, stderr } = runSmc(args);
@@ -124,6 +154,32 @@ describe('smc report merge (built binary)', () => {
       expect(stderr).toMatch(message);
       expect(stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+});
+
+describe('smc report show: not enough data (built binary)', () => {
+  it('fails a gate the saved run passed on too little data, and says why', () => {
+    // A run saved with a vacuous pass: 20 replications, p99 fine, "passed" embedded.
+    const tiny = fakeRun({ seconds: 1, perSecond: 20, meta: { intervalSeconds: 1 } });
+    const saved = write('tiny.json', {
+      ...tiny,
+      thresholds: [
+        {
+          expression: 'p99<250ms',
+          metric: 'p99',
+          kind: 'latency',
+          operator: '<',
+          limit: 250,
+          actual: 90,
+          passed: true,
+        },
+      ],
+    });
+    const shown = runSmc(['report', 'show', saved]);
+    expect(shown.status).toBe(99);
+    expect(shown.stdout).toMatch(/not enough data: 20 replications/);
+    // Asked for less data, the same gate holds.
+    expect(runSmc(['report', 'show', saved, '--min-replications', '10']).status).toBe(0);
   });
 });
 

@@ -19,10 +19,15 @@ export function runSmc(args: readonly string[], options: { timeoutMs?: number } 
 }
 
 /** The same, without blocking the test's event loop (for runs that talk to servers in it). */
-export function runSmcAsync(args: readonly string[], timeoutMs = 60_000): Promise<CliResult> {
+export function runSmcAsync(
+  args: readonly string[],
+  timeoutMs = 60_000,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SMC_BIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env,
     });
     let stdout = '';
     let stderr = '';

@@ -30,7 +30,8 @@ describe('smc synth (built binary)', () => {
     expect(stdout).toMatch(
       /database\s+1\s+8\s+64\s+1024\s+MO_Standard_E8ds_v5 \(zone-redundant HA\)/,
     );
-    expect(stdout).toMatch(/azurerm_lb_rule\s+2/);
+    // agent plane, console, push
+    expect(stdout).toMatch(/azurerm_lb_rule\s+3/);
     expect(stdout).toContain('Outputs: key_vault_name, agent_url, console_url, agent_srv_record');
     // The architect is told what state holds and that Key Vault would refuse this machine.
     expect(stdout).toMatch(/STATE HOLDS SECRETS: .*ca-private-key, database-password/);

@@ -126,10 +126,10 @@ describe('web console in Chromium', () => {
     await link.click();
     await expect.poll(() => page.locator('main h1').textContent(), WAIT).toBe(XSS_HOSTNAME);
     expect(await page.locator('main img').count()).toBe(0);
-    // Recent logs are agent text too: shown as JSON text.
-    expect(await page.locator('[data-testid=computer-logs] code').first().textContent()).toMatch(
-      /^\{"n":\d+,"message":"log \d+"\}$|^\{"message":"log \d+","n":\d+\}$/,
-    );
+    // Recent logs are agent text too: each data field shown as text.
+    const data = page.locator('[data-testid=computer-logs] td.log-data').first();
+    await expect.poll(() => data.locator('dt').allTextContents(), WAIT).toEqual(['n', 'message']);
+    expect(await data.locator('dd').nth(1).textContent()).toMatch(/^log \d+$/);
     expect(dialogs).toEqual([]);
   });
 
@@ -145,12 +145,16 @@ describe('web console in Chromium', () => {
     await page.click('text=Create a task…');
     expect(await page.locator('#target-selected').isChecked()).toBe(true);
 
-    await page.fill('#task-params', '{ not json');
-    await page.click('button:has-text("Create task")');
-    await expect.poll(() => text('task-message'), WAIT).toContain('not valid JSON');
-
+    // The parameters are a form built from the task type's schema.
     await page.selectOption('#task-type', 'on-demand-scan');
-    await page.fill('#task-params', '{"profile": "in-depth"}');
+    await page.click('[data-testid=task-params] summary');
+    await page.locator('#task-param-extra').fill('{ not json');
+    await page.click('button:has-text("Create task")');
+    await expect
+      .poll(() => text('task-message'), WAIT)
+      .toBe('Not created: fix the parameters marked above.');
+    await page.locator('#task-param-extra').fill('{}');
+    await page.selectOption('#task-param-profile', { label: 'in-depth' });
     await page.click('button:has-text("Create task")');
     await expect.poll(() => text('task-message'), WAIT).toBe('Task created for 1 computers.');
     await expect.poll(() => text('task-state'), WAIT).toBe('running');
@@ -175,12 +179,16 @@ describe('web console in Chromium', () => {
   it('validates and saves the policy, and shows the version an agent applied', async () => {
     await page.goto(`${server.consoleUrl}/#/policy`);
     await expect.poll(() => text('policy-version'), WAIT).toBe('0');
-    await page.fill('#policy-settings', '[1, 2]');
+    // Keys outside the schema go in the JSON box, which must hold an object.
+    await page.click('[data-testid=policy-form] summary');
+    await page.locator('#policy-extra').fill('[1, 2]');
     await page.click('button:has-text("Save policy")');
     await expect
       .poll(() => text('policy-message'), WAIT)
-      .toBe('The policy must be a JSON object ({ … })');
-    await page.fill('#policy-settings', '{"scanOnStart": true, "updateChannel": "stable"}');
+      .toBe('Not saved: fix the fields marked above.');
+    await page.locator('#policy-extra').fill('{}');
+    await page.selectOption('#policy-scanOnStart', 'true');
+    await page.selectOption('#policy-updateChannel', { label: 'stable' });
     await page.click('button:has-text("Save policy")');
     await expect.poll(() => text('policy-version'), WAIT).toBe('1');
 

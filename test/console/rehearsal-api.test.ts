@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleRequest } from '../../bin/cli/console-client.js';
-import { RehearsalFeed } from '../../bin/rehearsal/rehearsal-feed.js';
-import { judgeRehearsal } from '../../bin/rehearsal/verdict.js';
+import type { RehearsalUpdate } from '../../protocol/index.js';
+import { judgeRehearsal, RehearsalFeed } from '../../rehearsal/index.js';
 import type { RunningServer } from '../../server/app.js';
-import type { RehearsalUpdate } from '../../server/console/rehearsal-schema.js';
 import { planDeployment } from '../../sizing/index.js';
+import { failedFindings } from '../rehearsal/findings-fixture.js';
 import { httpsJson } from '../support/agent-client.js';
 import { consoleCall, testServer } from '../support/server.js';
 import { finishedRehearsal } from './rehearsal-sample.js';
@@ -104,7 +104,7 @@ describe('console API: /api/rehearsal', () => {
       cpuPercent: 0,
     });
     feed.addReport('capacity.html');
-    await feed.finish(judgeRehearsal(plan, 0, null));
+    await feed.finish(judgeRehearsal(plan, failedFindings(100), { memoryBytes: 2 ** 34 }));
     expect(feed.failedPushes).toBe(0);
     const got = await consoleCall<RehearsalUpdate>(server, '/api/rehearsal');
     expect(got.body).toMatchObject({

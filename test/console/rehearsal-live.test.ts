@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { consoleRequest } from '../../bin/cli/console-client.js';
-import { RehearsalFeed } from '../../bin/rehearsal/rehearsal-feed.js';
-import { judgeRehearsal } from '../../bin/rehearsal/verdict.js';
-import type { RehearsalUpdate } from '../../server/console/rehearsal-schema.js';
+import type { RehearsalUpdate } from '../../protocol/index.js';
+import { judgeRehearsal, RehearsalFeed } from '../../rehearsal/index.js';
 import { planDeployment } from '../../sizing/index.js';
 import { SMC_BIN } from '../bin/run-cli.js';
+import { failedFindings } from '../rehearsal/findings-fixture.js';
 
 type Live = RehearsalUpdate & { updatedAt: string };
 
@@ -26,6 +26,10 @@ describe('smc rehearse feeds its server’s console (built binary)', () => {
         '40',
         '--fleet-seconds',
         '4',
+        '--storm-window',
+        '3s',
+        '--max-rate',
+        '400',
         '--report-dir',
         reportDir,
         '--hold',
@@ -63,7 +67,7 @@ describe('smc rehearse feeds its server’s console (built binary)', () => {
       expect(state.series.some((s) => s.completed > 0)).toBe(true);
       expect(state.capacitySteps.length).toBeGreaterThan(0);
       expect(state.verdict?.fleetLostLogs).toBe(0);
-      expect(state.reports).toEqual(['capacity.html', 'fleet.html']);
+      expect(state.reports).toEqual(['capacity.html', 'fleet.html', 'storm.html']);
       const report = await get<{ html: string }>('/api/rehearsal/reports/fleet.html');
       expect(report.html).toBe(await readFile(path.join(reportDir, 'fleet.html'), 'utf8'));
     } finally {
@@ -86,7 +90,9 @@ describe('RehearsalFeed', () => {
       plan,
     );
     feed.start();
-    await expect(feed.finish(judgeRehearsal(plan, 0, null))).resolves.toBeUndefined();
+    await expect(
+      feed.finish(judgeRehearsal(plan, failedFindings(100), { memoryBytes: 2 ** 34 })),
+    ).resolves.toBeUndefined();
     expect(feed.failedPushes).toBe(1);
     // Infinity and NaN have no JSON form: the snapshot says null or 0 instead.
     expect(feed.snapshot().verdict).toMatchObject({

@@ -1,4 +1,4 @@
-import type { RehearsalUpdate } from '../../server/console/rehearsal-schema.js';
+import type { RehearsalUpdate } from '../../protocol/index.js';
 
 /** A finished rehearsal as `smc rehearse` pushes it: 30 s of samples, two steps, a verdict. */
 export function finishedRehearsal(): RehearsalUpdate {

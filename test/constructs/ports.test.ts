@@ -30,7 +30,7 @@ function vmsRules(json: Parameters<typeof resources>[0]): string[] {
 
 describe('one port table, rendered identically on both platforms', () => {
   it('covers the guide ports', () => {
-    expect(PORT_TABLE.map((p) => p.port)).toEqual([2222, 2223, 3128, 9980, 9981, 5432, 22]);
+    expect(PORT_TABLE.map((p) => p.port)).toEqual([2222, 2223, 8883, 3128, 9980, 9981, 5432, 22]);
   });
 
   it('NSG rules and nftables rules allow the same flows (HA, dedicated database, proxies, MDM)', () => {

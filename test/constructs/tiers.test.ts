@@ -53,6 +53,7 @@ describe('resources and sizes follow the plan', () => {
     expect(rules).toEqual([
       ['Tcp', 2222, 2222],
       ['Tcp', 2223, 2223],
+      ['Tcp', 8883, 8883],
     ]);
     expect(
       resources(json, 'azurerm_network_interface_backend_address_pool_association'),

@@ -1,9 +1,8 @@
-import { webcrypto } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_BODY_BYTES, MAX_LOGS_PER_REPLICATION } from '../../protocol/index.js';
 import type { RunningServer } from '../../server/app.js';
-import * as x509 from '../../server/pki/x509.js';
 import { httpsJson, TestAgent } from '../support/agent-client.js';
+import { foreignIdentity } from '../support/foreign-identity.js';
 import { enrollmentToken, testServer } from '../support/server.js';
 
 let server: RunningServer;
@@ -22,46 +21,6 @@ afterAll(async () => {
 
 const logCount = async () =>
   (await server.pool.query('SELECT count(*)::int AS n FROM logs')).rows[0].n as number;
-
-/** A certificate for the same agent id, signed by a CA the server has never seen. */
-async function foreignIdentity(agentId: string) {
-  const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-  const caKeys = (await webcrypto.subtle.generateKey(alg, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const ca = await x509.X509CertificateGenerator.createSelfSigned(
-    {
-      name: 'CN=rogue',
-      keys: caKeys,
-      signingAlgorithm: alg,
-      extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
-    },
-    webcrypto,
-  );
-  const keys = (await webcrypto.subtle.generateKey(alg, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
-  const cert = await x509.X509CertificateGenerator.create(
-    {
-      subject: `CN=${agentId}`,
-      issuer: ca.subject,
-      publicKey: keys.publicKey,
-      signingKey: caKeys.privateKey,
-      signingAlgorithm: alg,
-      serialNumber: '01',
-    },
-    webcrypto,
-  );
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString(
-    'base64',
-  );
-  return {
-    cert: cert.toString('pem'),
-    key: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)?.join('\n')}\n-----END PRIVATE KEY-----\n`,
-  };
-}
 
 describe('identity', () => {
   it('refuses a replication without a client certificate (401)', async () => {

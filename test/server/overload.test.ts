@@ -1,3 +1,4 @@
+import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplicateResponse } from '../../protocol/index.js';
 import type { RunningServer } from '../../server/app.js';
@@ -12,6 +13,18 @@ beforeAll(async () => {
   server = await testServer({ groupCommit: { maxBatch: 1, concurrency: 1, maxQueued: 4 } });
 });
 afterAll(() => server.close());
+
+function metricsText(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(`${server.consoleUrl}/metrics`, { ca: server.caCertPem }, (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve(text));
+      })
+      .on('error', reject);
+  });
+}
 
 describe('overload', () => {
   it('sheds with 503 + Retry-After past the queue bound, and every 200 is stored', async () => {
@@ -32,6 +45,8 @@ describe('overload', () => {
     expect(rows[0].n).toBe(ok.length * 2);
     const stats = await consoleCall<{ totals: { shed: number } }>(server, '/api/stats');
     expect(stats.body.totals.shed).toBe(shed.length);
+    // The counter operators alert on says the same (issue 20: shed 503s on /metrics).
+    expect(await metricsText()).toContain(`smc_replications_total{outcome="shed"} ${shed.length}`);
     for (const a of agents) a.close();
   });
 });

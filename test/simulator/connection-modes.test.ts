@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollAgents } from '../../simulator/identity/enroll.js';
 import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
 import { runSimulation } from '../../simulator/run/run-simulation.js';
 import { shardSlice } from '../../simulator/run/simulation-options.js';
+import { AgentTransport } from '../../simulator/transport/agent-transport.js';
 import { FakeAgentPlane } from './fixtures/fake-agent-plane.js';
 import { optionsFor } from './fixtures/simulation-options.js';
 
@@ -41,6 +43,40 @@ describe('connections', () => {
     expect(recorder.stats.failed).toBe(0);
     expect(recorder.stats.completed).toBeGreaterThan(40);
     expect(recorder.counter('connections_opened')).toBe(5);
+  });
+
+  it('reports the sessions it holds open, to the next phase too, and each request by endpoint', async () => {
+    const target = { url: plane.url, host: '127.0.0.1', port: plane.port, caPem: plane.ca.certPem };
+    const warmUp = new MinimalRecorder(1_000, true);
+    const { identities } = await enrollAgents(3, 0, {
+      target,
+      token: 'test-enroll-token',
+      recorder: warmUp,
+    });
+    expect(warmUp.requests.map((r) => [r.endpoint, r.failed])).toEqual([
+      ['enroll', false],
+      ['enroll', false],
+      ['enroll', false],
+    ]);
+    const transport = new AgentTransport({
+      target,
+      mode: 'persistent',
+      timeoutMs: 5_000,
+      recorder: warmUp,
+    });
+    // A body the plane refuses (400) still rides on the agent's session.
+    for (const [key, identity] of identities.entries())
+      await transport.replicate(key, identity, '{}');
+    expect(warmUp.gauges.get('sessions_open')).toBe(3);
+    const refused = warmUp.requests.filter((r) => r.endpoint === 'replicate');
+    expect(refused).toHaveLength(3);
+    expect(refused.every((r) => r.failed && r.bytesSent === 2 && r.bytesReceived > 0)).toBe(true);
+    // The next phase's recorder learns of the sessions still connected at once.
+    const fleet = new MinimalRecorder(1_000);
+    transport.useRecorder(fleet);
+    expect(fleet.gauges.get('sessions_open')).toBe(3);
+    await transport.close();
+    await expect.poll(() => fleet.gauges.get('sessions_open')).toBe(0);
   });
 
   it('shards split the fleet into contiguous, disjoint slices', () => {

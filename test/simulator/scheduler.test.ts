@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Clock } from '../../simulator/clock.js';
 import { runPhase } from '../../simulator/run/phase.js';
+import { EachOnceWorkload } from '../../simulator/workload/each-once.js';
 import { FleetWorkload } from '../../simulator/workload/fleet.js';
 import { RampWorkload } from '../../simulator/workload/ramp.js';
 import { RateWorkload } from '../../simulator/workload/rate.js';
@@ -140,5 +142,66 @@ describe('scheduler (fake clock)', () => {
     expect(
       recorder.samples.every((s, i, all) => i === 0 || s.sentAtMs >= (all[i - 1]?.doneAtMs ?? 0)),
     ).toBe(true);
+  });
+});
+
+describe('every agent once (warm-up, storm, drain)', () => {
+  const eachOnce = (clock: Clock, agents: number, windowMs: number, spread: 'even' | 'random') =>
+    new EachOnceWorkload({
+      startMs: clock.now(),
+      endMs: clock.now() + 60_000,
+      windowMs,
+      spread,
+      agentCount: agents,
+      seed: 11,
+      clock,
+    });
+
+  it('keeps at most maxInFlight in flight, the rest waiting in line, and ends when all got through', async () => {
+    const { clock, port, recorder, context } = phaseHarness(40);
+    port.holding = true;
+    let ended = false;
+    const done = runPhase(
+      { ...context, maxInFlight: 5, endWhenIdle: true },
+      eachOnce(clock, 40, 1_000, 'even'),
+    ).then(() => {
+      ended = true;
+    });
+    await clock.advance(2_000);
+    // Every agent was due within the first second; only five went out.
+    expect(port.calls).toHaveLength(5);
+    for (let round = 0; round < 8; round++) {
+      port.releaseHeld();
+      port.holding = true;
+      await clock.advance(10);
+    }
+    port.releaseHeld();
+    await clock.advance(10);
+    await done;
+    expect(ended).toBe(true);
+    // Each agent replicated once, and the phase ended long before its 60 s end.
+    expect(new Set(port.calls.map((c) => c.agentIndex)).size).toBe(40);
+    expect(port.calls).toHaveLength(40);
+    expect(clock.now()).toBeLessThan(1_000 + 10_000);
+    expect(recorder.stats.completed).toBe(40);
+  });
+
+  it('brings a storm back at random moments of its window; a shed agent retries as told', async () => {
+    const { clock, port, context } = phaseHarness(30);
+    port.shedRetryAfter = '2';
+    const done = runPhase({ ...context, endWhenIdle: true }, eachOnce(clock, 30, 5_000, 'random'));
+    await clock.advance(5_000);
+    const first = port.calls.map((c) => c.atMs - 1_000);
+    expect(Math.max(...first)).toBeLessThan(5_000);
+    expect(new Set(first.map(Math.round)).size).toBeGreaterThan(20);
+    port.shedRetryAfter = null;
+    await clock.advance(10_000);
+    await done;
+    // Everyone shed once, retried after 2-3 s, and got through: no tight loop.
+    for (let i = 0; i < 30; i++) {
+      const calls = port.callsOf(i);
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      for (const gap of gaps(calls)) expect(gap).toBeGreaterThanOrEqual(2_000);
+    }
   });
 });

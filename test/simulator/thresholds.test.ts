@@ -145,6 +145,39 @@ describe('evaluateThresholds', () => {
     expect(verdicts.map((v) => v.passed)).toEqual([true, true, true, false]);
   });
 
+  it('fails every gate on too few replications, however good the figures look', () => {
+    // 12 replications, all fast and fine: p99 and errors would pass on nothing.
+    const tiny = fakeRun({ seconds: 1, perSecond: 12 });
+    const verdicts = evaluateThresholds(
+      parseThresholds(['p99<250ms', 'errors<0.1%', 'lost_logs==0']),
+      subjectOfResult(tiny),
+    );
+    expect(verdicts.map((v) => v.passed)).toEqual([false, false, false]);
+    for (const v of verdicts) expect(v.note).toMatch(/not enough data: 12 replications/);
+    expect(verdicts[0]?.actual).toBeGreaterThan(0);
+    expect(exitCodeFor(verdicts)).toBe(99);
+    // The rule is a setting: 10 is enough when asked.
+    expect(
+      evaluateThresholds(parseThresholds(['p99<250ms']), subjectOfResult(tiny), {
+        minReplications: 10,
+        minIntervals: 0,
+      })[0]?.passed,
+    ).toBe(true);
+  });
+
+  it('fails every gate on a fleet run shorter than one interval', () => {
+    // 500 replications in 10 s of a 600 s interval: most agents never spoke.
+    const short = fakeRun({ meta: { intervalSeconds: 600 } });
+    const [p99] = evaluateThresholds(parseThresholds(['p99<250ms']), subjectOfResult(short));
+    expect(p99?.passed).toBe(false);
+    expect(p99?.note).toMatch(/covered 0\.02 of the 600 s interval/);
+    // Time-compressed 60x, the same 10 s cover one interval.
+    const compressed = fakeRun({ meta: { intervalSeconds: 600, timeScale: 60 } });
+    expect(
+      evaluateThresholds(parseThresholds(['p99<250ms']), subjectOfResult(compressed))[0]?.passed,
+    ).toBe(true);
+  });
+
   it('uses the exit codes bin/cli/exit-codes.ts defines', () => {
     expect(THRESHOLD_EXIT.passed).toBe(EXIT.ok);
     expect(THRESHOLD_EXIT.failed).toBe(EXIT.thresholdsFailed);

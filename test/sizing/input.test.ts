@@ -57,6 +57,9 @@ describe('input validation', () => {
       highAvailability: false,
       phase: 'steady',
       replicationIntervalSeconds: null,
+      logsPerClientPerDay: 20,
+      serverUsPerReplication: 218,
+      serverKiBPerSession: 74,
     });
   });
 });

@@ -24,7 +24,7 @@ export async function enrollmentToken(
   server: RunningServer,
   uses = 100,
   ttlSeconds = 3_600,
-  kind: 'agent' | 'mdm-connector' = 'agent',
+  kind: 'agent' | 'mdm-connector' | 'rd-sensor' = 'agent',
 ): Promise<string> {
   const res = await httpsJson<{ token: string }>(`${server.consoleUrl}/api/enrollment-tokens`, {
     ca: server.caCertPem,

@@ -84,7 +84,7 @@ INSERT INTO mdm.relay_state (next_seq) VALUES (1);
 `;
 
 export const MDM_MIGRATIONS: readonly Migration[] = [
-  { version: 1, name: 'mdm-initial', sql: INITIAL },
+  { version: 1, name: 'mdm-initial', sql: INITIAL, previousCanRun: false },
 ];
 
 /** Where the connector records its applied versions (inside its own schema). */

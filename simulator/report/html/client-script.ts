@@ -1,3 +1,5 @@
+import { RESIZE_CHARTS_JS } from './csp.js';
+
 /**
  * The report's own browser script: reads the embedded JSON and draws the charts with uPlot.
  * Text from the run reaches the page only through textContent or canvas fillText, never as
@@ -12,18 +14,30 @@ export const CLIENT_SCRIPT = `(function () {
 
   function marksPlugin() {
     return { hooks: { draw: [function (u) {
+      // The labels drawn, kept on the chart so a reader's tools (and our browser test) can see them.
+      u.smcMarkLabels = [];
       if (!data.marks.length) return;
       var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
       ctx.save();
       ctx.font = (11 * devicePixelRatio) + 'px system-ui, sans-serif';
+      // Labels never overlap: one that would run into the previous is left to the line (its
+      // text is in the marks table); rates are rounded as the tables round them.
+      var free = [-Infinity, -Infinity]; // where each of two label rows is free again
       data.marks.forEach(function (m) {
         var x = Math.round(u.valToPos(m.atSecond, 'x', true));
         if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
         ctx.strokeStyle = 'rgba(100,116,139,0.55)';
         ctx.setLineDash([4 * devicePixelRatio, 4 * devicePixelRatio]);
         ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + h); ctx.stroke();
+        var text = String(m.label).replace(/(\\d+)\\.\\d+\\/s/g, '$1/s').replace(/^capacity /, '').slice(0, 28);
+        var tx = x + 4 * devicePixelRatio;
+        var width = ctx.measureText(text).width + 8 * devicePixelRatio;
+        var row = tx >= free[0] ? 0 : tx >= free[1] ? 1 : -1;
+        if (row < 0 || tx + width > u.bbox.left + u.bbox.width) return;
         ctx.fillStyle = '#475569';
-        ctx.fillText(String(m.label).slice(0, 40), x + 4 * devicePixelRatio, top + 12 * devicePixelRatio);
+        ctx.fillText(text, tx, top + (12 + row * 13) * devicePixelRatio);
+        u.smcMarkLabels.push({ text: text, left: tx, right: tx + width, row: row });
+        free[row] = tx + width;
       });
       ctx.restore();
     }] } };
@@ -48,9 +62,15 @@ export const CLIENT_SCRIPT = `(function () {
     opts.width = el.clientWidth || 600;
     opts.height = 260;
     opts.cursor = opts.cursor || { sync: { key: 'run' } };
-    charts.push({ u: new uPlot(opts, rows, el), el: el });
+    charts.push({ u: new uPlot(opts, rows, el), el: el, id: id });
   }
-  var secs = { label: 'second', value: function (u, v) { return v == null ? '-' : v + ' s'; } };
+  window.smcReportCharts = charts;
+  // Until the cursor is on a chart the legend names the series; values appear on hover.
+  var secs = { label: 'second', value: function (u, v) { return v == null ? 'hover for values' : v + ' s'; } };
+  var fromZero = { range: function (u, min, max) { return [0, max > 0 ? max * 1.08 : 1]; } };
+  var perSecAxis = function (label) {
+    return { label: label, values: function (u, vals) { return vals.map(function (v) { return Math.round(v) + '/s'; }); } };
+  };
   var xAxis = { label: 'seconds since start', values: function (u, vals) { return vals.map(function (v) { return v + 's'; }); } };
   function line(label, color, extra) {
     var o = { label: label, stroke: color, width: 2, points: { show: false } };
@@ -58,27 +78,37 @@ export const CLIENT_SCRIPT = `(function () {
     return o;
   }
   function fmt(unit, digits) {
-    return function (u, v) { return v == null ? '-' : v.toFixed(digits) + unit; };
+    return function (u, v) { return v == null ? '' : v.toFixed(digits) + unit; };
   }
 
   if (s.second.length > 0) {
     chart('chart-rate', {
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: fromZero },
       series: [secs, line('scheduled/s', C.sched, { dash: [6, 4], value: fmt('/s', 1) }),
         line('completed/s', C.done, { value: fmt('/s', 1) }), line('ok/s', C.ok, { value: fmt('/s', 1) })],
-      axes: [xAxis, { label: 'replications per second' }],
+      axes: [xAxis, perSecAxis('replications per second')],
       plugins: [marksPlugin()],
     }, [s.second, s.scheduled, s.completed, s.ok]);
 
+    var latencySeries = [secs, line('p50 ms', C.p50, { value: fmt(' ms', 1) }), line('p99 ms', C.p99, { value: fmt(' ms', 1) })];
+    var latencyRows = [s.second, s.p50Ms, s.p99Ms];
+    // The band between p50 and p99: how wide the spread of one second was; max above it.
+    var latencyBands = [{ series: [2, 1], fill: 'rgba(124,58,237,0.12)' }];
+    if (s.maxMs) {
+      latencySeries.push(line('max ms', C.lag, { dash: [3, 3], value: fmt(' ms', 1) }));
+      latencyRows.push(s.maxMs);
+      latencyBands.push({ series: [3, 2], fill: 'rgba(219,39,119,0.06)' });
+    }
     chart('chart-latency', {
-      scales: { x: { time: false } },
-      series: [secs, line('p50 ms', C.p50, { value: fmt(' ms', 1) }), line('p99 ms', C.p99, { value: fmt(' ms', 1) })],
+      scales: { x: { time: false }, y: fromZero },
+      series: latencySeries,
+      bands: latencyBands,
       axes: [xAxis, { label: 'ms from scheduled time' }],
       plugins: [marksPlugin(), limitLine(data.latencyLimitMs, C.limit)],
-    }, [s.second, s.p50Ms, s.p99Ms]);
+    }, latencyRows);
 
     chart('chart-errors', {
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: fromZero },
       series: [secs, line('failed', C.fail, { fill: 'rgba(220,38,38,0.12)', value: fmt('', 0) }),
         line('late', C.late, { value: fmt('', 0) })],
       axes: [xAxis, { label: 'replications in the second' }],
@@ -93,6 +123,70 @@ export const CLIENT_SCRIPT = `(function () {
         { scale: 'pct', side: 1, label: 'CPU %', grid: { show: false } }],
       plugins: [limitLine(data.generatorLimits.cpuPercent, 'rgba(13,148,136,0.6)', 'pct')],
     }, [s.second, s.eventLoopLagP99Ms, s.cpuPercent]);
+  }
+
+  // Traffic views: the columns are null (gaps) in files of smc versions that did not record them.
+  var t = data.traffic;
+  var EP = ['#2563eb', '#16a34a', '#f59e0b', '#7c3aed', '#db2777'];
+  var bytesAxis = function (label) {
+    return { label: label, size: 88, values: function (u, vals) { return vals.map(fmtBytes); } };
+  };
+  function fmtBytes(v) {
+    if (v == null) return '';
+    var units = ['B/s', 'KiB/s', 'MiB/s', 'GiB/s'], k = 0;
+    while (Math.abs(v) >= 1024 && k < units.length - 1) { v = v / 1024; k++; }
+    return (k === 0 ? Math.round(v) : v.toFixed(1)) + ' ' + units[k];
+  }
+  if (s.second.length > 0) {
+    chart('chart-sessions', {
+      scales: { x: { time: false }, y: fromZero },
+      series: [secs, line('sessions open', C.done, { value: fmt('', 0) }),
+        line('agents active', C.ok, { value: fmt('', 0) }),
+        line('agents enrolled', C.sched, { dash: [6, 4], value: fmt('', 0) })],
+      axes: [xAxis, { label: 'sessions / agents' }],
+      plugins: [marksPlugin()],
+    }, [s.second, t.sessionsOpen, t.agentsActive, t.agentsEnrolled]);
+
+    chart('chart-bytes', {
+      scales: { x: { time: false }, y: fromZero },
+      series: [secs, line('sent', C.done, { value: function (u, v) { return fmtBytes(v); } }),
+        line('received', C.ok, { value: function (u, v) { return fmtBytes(v); } })],
+      axes: [xAxis, bytesAxis('bytes per second')],
+      plugins: [marksPlugin()],
+    }, [s.second, t.bytesSentPerSec, t.bytesReceivedPerSec]);
+
+    if (t.endpoints.length > 0) {
+      chart('chart-endpoint-rate', {
+        scales: { x: { time: false }, y: fromZero },
+        series: [secs].concat(t.endpoints.map(function (ep, k) {
+          return line(ep.label + '/s', EP[k % EP.length], { value: fmt('/s', 0) });
+        })),
+        axes: [xAxis, perSecAxis('requests per second')],
+        plugins: [marksPlugin()],
+      }, [s.second].concat(t.endpoints.map(function (ep) { return ep.requests; })));
+      chart('chart-endpoint-latency', {
+        scales: { x: { time: false }, y: fromZero },
+        series: [secs].concat(t.endpoints.map(function (ep, k) {
+          return line(ep.label + ' p99', EP[k % EP.length], { spanGaps: false, points: { show: true, size: 4 }, value: fmt(' ms', 1) });
+        })),
+        axes: [xAxis, { label: 'ms from request start' }],
+        plugins: [marksPlugin()],
+      }, [s.second].concat(t.endpoints.map(function (ep) { return ep.p99Ms; })));
+    }
+  }
+
+  var ps = data.percentiles;
+  if (data.curve.count > 0) {
+    chart('chart-distribution', {
+      cursor: { sync: { key: 'curve' } },
+      scales: { x: { time: false, range: [0, ps.length - 1] }, y: fromZero },
+      series: [{ label: 'percentile', value: function (u, v) { return v == null ? 'hover for values' : (ps[v] === 100 ? 'max' : 'p' + ps[v]); } },
+        line('from scheduled', C.p99, { points: { show: true, size: 6 }, value: fmt(' ms', 1) }),
+        line('from send', C.p50, { points: { show: true, size: 6 }, value: fmt(' ms', 1) })],
+      axes: [{ label: 'percentile of replications', splits: function () { return ps.map(function (p, k) { return k; }); },
+               values: function (u, vals) { return vals.map(function (k) { return ps[k] === 100 ? 'max' : 'p' + ps[k]; }); } },
+        { label: 'ms' }],
+    }, [ps.map(function (p, k) { return k; }), data.curve.fromScheduled, data.curve.fromSend]);
   }
 
   if (data.capacity && data.capacity.steps.length > 0) {
@@ -112,12 +206,5 @@ export const CLIENT_SCRIPT = `(function () {
     }, [steps.map(function (st) { return st.rate; }), passed, failed,
         steps.map(function (st) { return st.rate; }), steps.map(function (st) { return st.p99Ms; })]);
   }
-
-  var pending;
-  window.addEventListener('resize', function () {
-    clearTimeout(pending);
-    pending = setTimeout(function () {
-      charts.forEach(function (c) { c.u.setSize({ width: c.el.clientWidth, height: 260 }); });
-    }, 100);
-  });
+${RESIZE_CHARTS_JS}
 })();`;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { LatencySummary } from '../../metrics/histogram.js';
 import { OUTCOMES } from '../../metrics/replication-figures.js';
 import type { RunResult, ThresholdVerdict } from '../../metrics/run-result.js';
@@ -13,8 +12,17 @@ import {
 } from '../format.js';
 import { loadChartAssets } from './assets.js';
 import { CLIENT_SCRIPT } from './client-script.js';
+import { reportContentSecurityPolicy } from './csp.js';
 import { escapeHtml as e, jsonForScript } from './escape.js';
+import { CURVE_PERCENTILES, percentileCurve } from './percentile-curve.js';
 import { REPORT_CSS } from './styles.js';
+import { taskDeliverySection } from './task-delivery-section.js';
+import {
+  bytesSection,
+  endpointSection,
+  sessionsSection,
+  trafficChartData,
+} from './traffic-views.js';
 
 /**
  * `--html FILE`: one self-contained page (uPlot and the data inlined, no network at view
@@ -24,12 +32,7 @@ import { REPORT_CSS } from './styles.js';
 export function renderHtmlReport(result: RunResult): string {
   const assets = loadChartAssets();
   const scripts = [assets.script, CLIENT_SCRIPT];
-  const csp = [
-    "default-src 'none'",
-    `script-src ${scripts.map((s) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`).join(' ')}`,
-    "style-src 'unsafe-inline'",
-    'img-src data:',
-  ].join('; ');
+  const csp = reportContentSecurityPolicy(scripts);
   const { meta } = result;
   return `<!doctype html>
 <html lang="en">
@@ -54,10 +57,17 @@ ${thresholdSection(result.thresholds)}
 ${capacitySection(result)}
 <section><h2>Replication rate</h2><p class="why">What the timetable asked for against what completed. A gap between scheduled and completed is the server (or the generator) falling behind.</p><div id="chart-rate"></div>${emptyNote(result)}</section>
 <div class="grid2">
-<section><h2>Latency over time</h2><p class="why">Per second, measured from the scheduled time, so queueing shows up here rather than as a lower rate.</p><div id="chart-latency"></div>${emptyNote(result)}</section>
+<section><h2>Latency over time</h2><p class="why">Per second, measured from the scheduled time, so queueing shows up here rather than as a lower rate; the band spans p50 to p99, the dashed line above it is the second's slowest (max).</p><div id="chart-latency"></div>${emptyNote(result)}</section>
 <section><h2>Failures and late sends</h2><p class="why">Failed replications (any reason) and sends later than ${e(formatMs(result.lateThresholdMs))} after schedule.</p><div id="chart-errors"></div>${emptyNote(result)}</section>
 </div>
+${endpointSection(result)}
+<div class="grid2">
+${sessionsSection(result)}
+${bytesSection(result)}
+</div>
+<section><h2>Response-time distribution</h2><p class="why">Latency at each percentile of the whole run (HDR histograms): the tail shows to the right.</p><div id="chart-distribution"></div>${result.derived.latencyFromScheduled.count === 0 ? '<p class="empty">No replications completed.</p>' : ''}</section>
 ${latencySection(result)}
+${taskDeliverySection(result)}
 <div class="grid2">
 ${outcomeSection(result)}
 ${logSection(result)}
@@ -91,13 +101,24 @@ function chartData(result: RunResult) {
       late: column('late'),
       p50Ms: column('p50Ms'),
       p99Ms: column('p99Ms'),
+      // Absent in files that predate it: the chart then draws p50..p99 only.
+      maxMs: result.series.some((s) => s.maxMs !== undefined)
+        ? result.series.map((s) => s.maxMs ?? null)
+        : null,
       eventLoopLagP99Ms: column('eventLoopLagP99Ms'),
       cpuPercent: column('cpuPercent'),
     },
+    traffic: trafficChartData(result),
     marks: result.marks,
     capacity: result.meta.capacity ?? null,
     generatorLimits: result.generator.limits,
     latencyLimitMs: p99Limits.length > 0 ? Math.min(...p99Limits) : null,
+    percentiles: CURVE_PERCENTILES,
+    curve: {
+      count: result.derived.latencyFromScheduled.count,
+      fromScheduled: percentileCurve(result, 'fromScheduled'),
+      fromSend: percentileCurve(result, 'fromSend'),
+    },
   };
 }
 
@@ -218,7 +239,8 @@ function runSection(result: RunResult): string {
     ['started', meta.startedAt],
     ['ended', meta.endedAt],
     ['late limit', formatMs(result.lateThresholdMs)],
-    ['options', JSON.stringify(meta.options)],
+    // Options as rows (nested values flattened to dotted names), not a JSON blob.
+    ...optionRows(meta.options),
   ];
   if (meta.verify) {
     pairs.push([
@@ -233,9 +255,17 @@ function runSection(result: RunResult): string {
   const sources = result.sources
     ? `<h2 style="margin-top:16px">Merged results</h2><table><thead><tr><th>shard</th><th>host</th><th>target</th><th>started</th><th class="num">completed</th><th>generator</th></tr></thead><tbody>${result.sources.map((s) => `<tr><td>${s.shard ? e(`${s.shard.index}/${s.shard.count}`) : '-'}</td><td class="text">${e(s.generatorHost ?? '-')}</td><td class="text">${e(s.target)}</td><td>${e(s.startedAt)}</td><td class="num">${e(formatCount(s.completed))}</td><td>${s.generatorBottleneck ? '<span class="tag fail">saturated</span>' : '<span class="tag pass">healthy</span>'}</td></tr>`).join('')}</tbody></table>`
     : '';
-  return `<section><h2>Run</h2><table><tbody>
+  return `<section id="run-details"><h2>Run</h2><table><tbody>
 ${pairs.map(([k, v]) => `<tr><th>${e(k)}</th><td class="text">${e(v)}</td></tr>`).join('\n')}
 </tbody></table>${marks}${sources}</section>`;
+}
+
+function optionRows(options: RunResult['meta']['options'], prefix = 'option '): [string, string][] {
+  return Object.entries(options).flatMap(([key, value]): [string, string][] =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? optionRows(value as RunResult['meta']['options'], `${prefix}${key}.`)
+      : [[`${prefix}${key}`, Array.isArray(value) ? value.join(', ') : String(value)]],
+  );
 }
 
 function emptyNote(result: RunResult): string {

@@ -21,6 +21,7 @@ main { max-width:1200px; margin:0 auto; padding:24px 32px 48px; }
 .card .hint { color:var(--muted); font-size:12px; }
 section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:16px 20px; margin-bottom:20px; }
 section h2 { margin:0 0 4px; font-size:16px; }
+section h3 { margin:12px 0 4px; font-size:13px; color:var(--muted); font-weight:600; }
 section p.why { margin:0 0 12px; color:var(--muted); font-size:13px; }
 .grid2 { display:grid; grid-template-columns:1fr 1fr; gap:20px; }
 @media (max-width: 900px) { .grid2 { grid-template-columns:1fr; } }

@@ -21,7 +21,7 @@ esac
 # What the role scripts install (constructs/cloud-init, provider/vms), with what they pull in.
 # Kept here rather than derived so a role that starts needing a new package fails loudly in
 # the test (apt cannot find it on the offline mirror) instead of silently reaching out.
-role_packages=(postgresql apache2 squid haproxy nftables curl xz-utils ca-certificates)
+role_packages=(postgresql apache2 squid haproxy nftables mosquitto curl xz-utils ca-certificates)
 
 work=$(mktemp -d "${dest%/}.build-XXXXXX")
 trap 'rm -rf "$work"' EXIT

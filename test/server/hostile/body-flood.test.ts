@@ -64,7 +64,7 @@ function getText(url: string, ca: string): Promise<string> {
 function http1Post(
   agent: TestAgent,
   payload: Buffer,
-): Promise<{ status: number; retryAfter: unknown }> {
+): Promise<{ status: number; retryAfter: unknown; error?: string }> {
   return new Promise((resolve) => {
     const req = https.request(`${ready.agentUrl}/v1/replicate`, {
       method: 'POST',
@@ -80,7 +80,9 @@ function http1Post(
         resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'] }),
       );
     });
-    req.on('error', () => resolve({ status: 0, retryAfter: undefined }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ status: 0, retryAfter: undefined, error: error.code ?? error.message }),
+    );
     for (let at = 0; at < payload.length; at += 64 * 1024)
       req.write(payload.subarray(at, at + 64 * 1024));
     req.end();
@@ -141,6 +143,7 @@ it('counts real bytes without content-length: 503s under the flood, RSS under th
   const baselineKiB = await rssKiB(pid, 'VmRSS');
 
   const http1 = new Map<number, number>();
+  const http1Errors = new Map<string, number>();
   const http2Outcomes = new Map<string, number>();
   let retryAfterMissing = 0;
   let peakSampleKiB = baselineKiB;
@@ -158,6 +161,7 @@ it('counts real bytes without content-length: 503s under the flood, RSS under th
     while (Date.now() < until) {
       const result = await within(http1Post(agent, payload), { status: -1, retryAfter: undefined });
       http1.set(result.status, (http1.get(result.status) ?? 0) + 1);
+      if (result.error) http1Errors.set(result.error, (http1Errors.get(result.error) ?? 0) + 1);
       if (result.status >= 429 && result.retryAfter === undefined) retryAfterMissing += 1;
     }
   };
@@ -192,6 +196,7 @@ it('counts real bytes without content-length: 503s under the flood, RSS under th
   const summary = {
     bodyBytes: body.length,
     http1: Object.fromEntries(http1),
+    http1Errors: Object.fromEntries(http1Errors),
     http2: Object.fromEntries(http2Outcomes),
     refusedByBudget,
     baselineMB: Math.round(baselineKiB / 1024),

@@ -96,6 +96,9 @@ describe('smc simulate with a reused identity cache (the built CLI)', () => {
       path.join(dir, 'ids'),
       '--agents',
       '10',
+      // Short runs on purpose (a few replications each): the gate is lost_logs, not volume.
+      '--min-replications',
+      '10',
       '--verify',
       '--threshold',
       'lost_logs==0',

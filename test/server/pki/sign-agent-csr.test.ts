@@ -66,9 +66,9 @@ describe('signAgentCsr', () => {
 
     // A second, independent reader (OpenSSL through node:crypto) agrees.
     const viaOpenSsl = new NodeX509Certificate(pem);
-    expect(viaOpenSsl.checkIssued(new NodeX509Certificate(caCertificate.toString('pem')))).toBe(
-      true,
-    );
+    const caViaOpenSsl = new NodeX509Certificate(caCertificate.toString('pem'));
+    expect(viaOpenSsl.checkIssued(caViaOpenSsl)).toBe(true);
+    expect(viaOpenSsl.verify(caViaOpenSsl.publicKey)).toBe(true);
     expect(viaOpenSsl.keyUsage).toEqual([CLIENT_AUTH]);
     expect(viaOpenSsl.ca).toBe(false);
   });

@@ -58,7 +58,7 @@ interface TaskCounts {
 describe('simulated devices against a real connector and server', () => {
   it('enroll, check in, and carry console commands to the device and results back', async () => {
     const stop = new AbortController();
-    const recorder = new MinimalRecorder(1_000);
+    const recorder = new MinimalRecorder(1_000, true);
     const running = runDeviceSimulation(
       optionsFor(await mdmToken(connector, 20), { signal: stop.signal }),
       recorder,
@@ -121,6 +121,11 @@ describe('simulated devices against a real connector and server', () => {
     expect(recorder.counter('connections_opened')).toBe(20);
     expect(recorder.counter('tasks_received')).toBe(2);
     expect(recorder.counter('task_results_sent')).toBe(2);
+    // Requests by endpoint, as the report splits them: one enroll each, every check-in.
+    const requests = (endpoint: string) => recorder.requests.filter((r) => r.endpoint === endpoint);
+    expect(requests('mdm_enroll')).toHaveLength(20);
+    expect(requests('mdm_check_in')).toHaveLength(recorder.stats.completed);
+    expect(requests('mdm_check_in').every((r) => !r.failed && r.bytesSent > 0)).toBe(true);
 
     // The platforms the server shows are the ones the profiles drew.
     const android = await consoleCall<Listing>(server, '/api/mobile-devices?platform=android');

@@ -98,6 +98,9 @@ describe('smc simulate --devices against a real connector', () => {
       '3s',
       '--threshold',
       'errors<1%',
+      // ~30 check-ins: a gate on fewer than the default 100 fails (not enough data).
+      '--min-replications',
+      '10',
       '--json',
       json,
     ]);

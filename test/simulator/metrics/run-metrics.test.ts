@@ -199,8 +199,8 @@ describe('createRunMetrics', () => {
         logsAcked: 0,
       }),
     ).toThrow(/unknown outcome "weird"/);
-    expect(() => metrics.finish({ ...BASE_META, mode: 'storm' as 'fleet' })).toThrow(
-      /meta\.mode: must be one of fleet, rate, ramp, capacity/,
+    expect(() => metrics.finish({ ...BASE_META, mode: 'soak' as 'fleet' })).toThrow(
+      /meta\.mode: must be one of fleet, rate, ramp, capacity, warm-up, storm, drain/,
     );
     expect(() => createRunMetrics({ lateThresholdMs: -1 })).toThrow(/lateThresholdMs/);
   });

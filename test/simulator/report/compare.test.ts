@@ -52,3 +52,46 @@ describe('compareRuns', () => {
     expect(() => compareRuns(before, before, 1.5)).toThrow(/tolerance/);
   });
 });
+
+describe('compareRuns against a rehearsal', () => {
+  const rehearsal = fakeRun({
+    meta: {
+      options: {
+        rehearsal: {
+          projection: { ratePerSecond: 2_000, model: 'cores x 70 % / CPU per replication' },
+          slo: { p99Ms: 250, errorRatio: 0.001 },
+        },
+      },
+    },
+  });
+  const capacityRun = (highest: number | null) =>
+    fakeRun({
+      meta: {
+        mode: 'capacity',
+        intervalSeconds: null,
+        capacity: { slos: ['p99<250ms'], steps: [], highestPassingRate: highest },
+      },
+    });
+
+  it('says whether a deployed capacity search meets the projection, within the tolerance', () => {
+    expect(compareRuns(rehearsal, capacityRun(1_950)).projection).toMatchObject({
+      basis: 'capacity search',
+      meets: true,
+      measuredPerSecond: 1_950,
+    });
+    const short = compareRuns(rehearsal, capacityRun(1_500)).projection;
+    expect(short).toMatchObject({ meets: false });
+    expect(short?.reason).toMatch(/held 1,500\/s where 2,000\/s was projected/);
+    expect(compareRuns(rehearsal, capacityRun(null)).projection?.meets).toBe(false);
+  });
+
+  it('checks a replayed scenario against the SLOs, and says it does not measure the limit', () => {
+    const held = compareRuns(rehearsal, fakeRun()).projection;
+    expect(held).toMatchObject({ basis: 'scenario', meets: true });
+    expect(held?.reason).toMatch(/--find-capacity/);
+    const slow = compareRuns(rehearsal, fakeRun({ baseLatencyMs: 400 })).projection;
+    expect(slow).toMatchObject({ meets: false });
+    // A plain run has no projection to check.
+    expect(compareRuns(fakeRun(), fakeRun()).projection).toBeNull();
+  });
+});

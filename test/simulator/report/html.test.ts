@@ -40,8 +40,9 @@ describe('HTML report', () => {
     expect(html).not.toContain('alert(2)</script>');
     expect(html).toContain(escapeHtml(HOSTILE));
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
-    // Options print as JSON, then escaped: the quote is JSON's \", the rest are entities.
-    expect(html).toContain('it&#39;s \\&quot;quoted\\&quot; &amp; &lt;b&gt;bold&lt;/b&gt;');
+    // Options print as rows of text, escaped: quotes and markup are entities.
+    expect(html).toContain('<th>option note</th>');
+    expect(html).toContain('it&#39;s &quot;quoted&quot; &amp; &lt;b&gt;bold&lt;/b&gt;');
     // Exactly our three script elements: the data block, uPlot, our chart code.
     expect(html.match(/<script/g)).toHaveLength(3);
     expect(html.match(/<\/script>/g)).toHaveLength(3);
@@ -91,6 +92,37 @@ describe('HTML report', () => {
     );
     expect(renderHtmlReport(passing)).toMatch(/class="banner pass">PASSED: all 1 thresholds held/);
     expect(renderHtmlReport(run)).toContain('No thresholds were set');
+  });
+
+  it('shows task delivery latency beside the replication figures only for runs that probed', () => {
+    const latency = (count: number, p50Ms: number, p99Ms: number) => ({
+      count,
+      p50Ms,
+      p99Ms,
+      maxMs: p99Ms + 1,
+    });
+    const probed = fakeRun({
+      seconds: 3,
+      meta: {
+        options: {
+          taskDelivery: {
+            wakeups: 'on',
+            sessionsSubscribed: 300,
+            tasksCreated: 17,
+            targets: 170,
+            createFailures: 0,
+            createdToReceived: latency(160, 41, 187),
+            createdToResult: latency(150, 93, 412),
+          },
+        },
+      },
+    });
+    const html = renderHtmlReport(probed);
+    expect(html).toContain('<h2>Task delivery (wake-ups on)</h2>');
+    expect(html).toContain('17 probe tasks created on the console API for 170 targets');
+    const row = html.slice(html.indexOf('created -&gt; result received'));
+    expect(row.slice(0, row.indexOf('</tr>'))).toMatch(/93.*412.*150/);
+    expect(renderHtmlReport(fakeRun({ seconds: 3 }))).not.toContain('Task delivery');
   });
 
   it('draws the capacity curve only for capacity searches', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ReplicationSample, RunResult } from '../../../simulator/metrics/contract.js';
+import type {
+  ReplicationSample,
+  RequestSample,
+  RunResult,
+} from '../../../simulator/metrics/contract.js';
+import { decodeHistogram, summariseHistogram } from '../../../simulator/metrics/histogram.js';
 import { createRunMetrics } from '../../../simulator/metrics/run-metrics.js';
 import { parseRunResult } from '../../../simulator/metrics/run-result-check.js';
 import { MergeError, mergeRunResults } from '../../../simulator/report/merge.js';
@@ -37,12 +42,43 @@ function shardsAndWhole(seconds = 8) {
         logsSent: 3,
         logsAcked: i % 13 === 0 ? 0 : 3,
       };
+      // Each replication is a replicate request; every 7th agent also enrolls (and connects).
+      const requests: RequestSample[] = [
+        {
+          endpoint: 'replicate',
+          startedAtMs: sample.sentAtMs,
+          doneAtMs: sample.doneAtMs,
+          failed: sample.outcome !== 'ok',
+          bytesSent: 900 + i,
+          bytesReceived: sample.outcome === 'ok' ? 200 + s : 0,
+        },
+      ];
+      if (i % 7 === 0)
+        requests.push({
+          endpoint: 'enroll',
+          startedAtMs: t,
+          doneAtMs: t + 40 + random() * 20 + slow,
+          failed: i % 21 === 0,
+          bytesSent: 1_500,
+          bytesReceived: 2_100,
+        });
       for (const m of [shards[shard], whole]) {
         m?.recordReplication(sample);
         m?.count('logs_generated', 3);
+        for (const request of requests) m?.recordRequest(request);
+        if (i % 7 === 0) m?.count('enrollments');
       }
       clock.advance(1_000 / 60);
     }
+    shards[0]?.setGauge('agents_active', 30);
+    shards[1]?.setGauge('agents_active', 20);
+    whole.setGauge('agents_active', 50);
+    // Agents' and devices' sessions: each shard holds some of both, the whole holds them all.
+    shards[0]?.setGauge('sessions_open', 25 + s);
+    shards[1]?.setGauge('sessions_open', 15);
+    shards[1]?.setGauge('device_sessions_open', 4);
+    whole.setGauge('sessions_open', 40 + s);
+    whole.setGauge('device_sessions_open', 4);
     for (const m of [...shards, whole]) m.tick();
   }
   const meta = (index: number) => ({ ...BASE_META, agents: 50, shard: { index, count: 2 } });
@@ -89,6 +125,62 @@ describe('mergeRunResults', () => {
       // p99 of the merged second is the max of the shards': an upper bound of the true one.
       expect(s.p99Ms).toBeGreaterThanOrEqual(w?.p99Ms ?? Number.POSITIVE_INFINITY);
     });
+  });
+
+  it('adds sessions, agents, bytes and requests by endpoint up exactly across shards', () => {
+    const { shards, whole } = shardsAndWhole();
+    const merged = mergeRunResults(shards);
+    expect(merged.series.length).toBe(whole.series.length);
+    merged.series.forEach((s, i) => {
+      const w = whole.series[i];
+      expect(s.sessionsOpen).toBeGreaterThan(0);
+      expect([s.sessionsOpen, s.agentsActive, s.agentsEnrolled]).toEqual([
+        w?.sessionsOpen,
+        w?.agentsActive,
+        w?.agentsEnrolled,
+      ]);
+      expect([s.bytesSent, s.bytesReceived]).toEqual([w?.bytesSent, w?.bytesReceived]);
+      for (const name of ['replicate', 'enroll'] as const) {
+        expect(s.endpoints?.[name]?.requests).toBeGreaterThan(0);
+        expect(s.endpoints?.[name]?.requests).toBe(w?.endpoints?.[name]?.requests);
+        expect(s.endpoints?.[name]?.errors).toBe(w?.endpoints?.[name]?.errors);
+        // Per-second p99 is the shards' max: an upper bound, as for replications.
+        expect(s.endpoints?.[name]?.p99Ms).toBeGreaterThanOrEqual(w?.endpoints?.[name]?.p99Ms ?? 0);
+      }
+    });
+    // Whole-run split: counts add, the latency histograms merge exactly.
+    for (const name of ['replicate', 'enroll'] as const) {
+      const m = merged.endpoints?.[name];
+      const w = whole.endpoints?.[name];
+      expect(m?.requests).toBeGreaterThan(0);
+      expect([m?.requests, m?.errors, m?.bytesSent, m?.bytesReceived]).toEqual([
+        w?.requests,
+        w?.errors,
+        w?.bytesSent,
+        w?.bytesReceived,
+      ]);
+      const summary = (encoded = '') => summariseHistogram(decodeHistogram(encoded, name));
+      expect(summary(m?.latency)).toEqual(summary(w?.latency));
+    }
+    // And it survives the file round trip a merged result takes.
+    expect(roundTrip(merged).endpoints).toEqual(merged.endpoints);
+  });
+
+  it('keeps the new series absent (not zero) when merging files that predate them', () => {
+    const old = (r: RunResult): RunResult => {
+      const { endpoints: _e, ...rest } = r;
+      return {
+        ...rest,
+        series: r.series.map(({ sessionsOpen: _s, bytesSent: _b, endpoints: _p, ...o }) => o),
+      };
+    };
+    const { shards } = shardsAndWhole(3);
+    const merged = mergeRunResults(shards.map((s) => ({ ...s, result: old(s.result) })));
+    expect(merged.endpoints).toBeUndefined();
+    expect(merged.series.every((s) => s.sessionsOpen === undefined)).toBe(true);
+    expect(merged.series.every((s) => s.endpoints === undefined)).toBe(true);
+    // A field the old files do carry still adds up.
+    expect(merged.series[0]?.bytesReceived).toBeGreaterThan(0);
   });
 
   it('combines meta and records where each part came from', () => {

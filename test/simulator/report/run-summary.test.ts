@@ -24,6 +24,10 @@ describe('renderRunSummary', () => {
     expect(text).toMatch(/Failed {5}50 \(10%\): timeout 50/);
     expect(text).toMatch(/Late {7}20 \(4%\)/);
     expect(text).toMatch(/lost not verified \(--verify\)/);
+    // Counters that read as contradictions beside a PASS say what they count (issue 20).
+    expect(text).toMatch(
+      /pending [\d,]+ \(unacknowledged when the run ended: kept and resent, not lost\)/,
+    );
     expect(text).toMatch(/ {2}from scheduled +\d/);
     expect(text).toMatch(/ {2}from send +\d/);
     expect(text).toMatch(/Generator {2}healthy/);

@@ -1,18 +1,24 @@
 import type { Api } from './api.js';
 import { h, replace } from './dom.js';
 import { initialState, type View } from './state.js';
+import { showAudit } from './views/audit.js';
 import { showComputerDetail } from './views/computer-detail.js';
 import { showComputers } from './views/computers.js';
+import { showLogs } from './views/logs.js';
 import { showOverview } from './views/overview.js';
 import { showPolicy } from './views/policy.js';
 import { showRehearsal } from './views/rehearsal.js';
+import { showRogueMachines } from './views/rogue-machines.js';
 import { showTasks } from './views/tasks.js';
 
 const ROUTES: readonly { path: string; label: string; view: View }[] = [
   { path: 'overview', label: 'Overview', view: showOverview },
   { path: 'computers', label: 'Computers', view: showComputers },
+  { path: 'logs', label: 'Logs', view: showLogs },
   { path: 'tasks', label: 'Tasks', view: showTasks },
   { path: 'policy', label: 'Policy', view: showPolicy },
+  { path: 'rogue-machines', label: 'Rogue machines', view: showRogueMachines },
+  { path: 'audit', label: 'Audit', view: showAudit },
   { path: 'rehearsal', label: 'Rehearsal', view: showRehearsal },
 ];
 
@@ -42,9 +48,9 @@ export function startShell(
   };
   const nav = h(
     'nav',
-    {},
+    { attrs: { 'aria-label': 'console' } },
     h('span', { className: 'brand' }, 'smc-kit'),
-    ...links,
+    h('div', { className: 'nav-links' }, ...links),
     h(
       'button',
       { attrs: { type: 'button', id: 'sign-out' }, on: { click: () => leave() } },

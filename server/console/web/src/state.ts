@@ -7,7 +7,26 @@ export interface ConsoleState {
   /** Computers ticked on the Computers page: the target of "create a task for selected". */
   readonly selected: Set<string>;
   computerFilter: ComputerFilter;
+  logFilter: LogFilter;
 }
+
+export interface LogFilter {
+  q: string;
+  type: string;
+  /** Hours back, as the select's value. */
+  hours: string;
+  order: 'newest' | 'oldest';
+  simulated: '' | 'include' | 'only';
+}
+
+export type ComputerSort =
+  | 'hostname'
+  | 'os'
+  | 'protection'
+  | 'group'
+  | 'lastSeen'
+  | 'agentVersion'
+  | 'ip';
 
 export interface ComputerFilter {
   page: number;
@@ -16,13 +35,28 @@ export interface ComputerFilter {
   status: Protection | '';
   os: OsFamily | '';
   clone: '' | 'true' | 'false';
+  /** '' real computers only (the default view), or with simulated ones, or those alone. */
+  simulated: '' | 'include' | 'only';
+  sort: ComputerSort;
+  order: 'asc' | 'desc';
 }
 
 export function initialState(api: Api): ConsoleState {
   return {
     api,
     selected: new Set(),
-    computerFilter: { page: 1, pageSize: 50, hostname: '', status: '', os: '', clone: '' },
+    computerFilter: {
+      page: 1,
+      pageSize: 50,
+      hostname: '',
+      status: '',
+      os: '',
+      clone: '',
+      simulated: '',
+      sort: 'hostname',
+      order: 'asc',
+    },
+    logFilter: { q: '', type: '', hours: '24', order: 'newest', simulated: '' },
   };
 }
 

@@ -1,7 +1,8 @@
 import { ApiFailure } from '../api.js';
 import { h, replace, select } from '../dom.js';
 import { formatAgo, formatInteger } from '../format.js';
-import type { ComputerFilter, View } from '../state.js';
+import { savedFilters } from '../saved-filters.js';
+import type { ComputerFilter, ComputerSort, View } from '../state.js';
 import type { ComputerPage, ComputerRow } from '../types.js';
 
 const STATUSES = [
@@ -20,6 +21,12 @@ const CLONES = [
   ['', 'clone or not'],
   ['true', 'clone question open'],
   ['false', 'no clone question'],
+] as const;
+/** Agents of a rehearsal or an after-rollout run: left out unless asked for. */
+const SIMULATED = [
+  ['', 'real computers'],
+  ['include', 'real and simulated'],
+  ['only', 'simulated only'],
 ] as const;
 const PAGE_SIZES = [
   ['25', '25 a page'],
@@ -47,6 +54,7 @@ export const showComputers: View = (root, state) => {
   const status = select(STATUSES, filter.status, { 'aria-label': 'status' });
   const os = select(SYSTEMS, filter.os, { 'aria-label': 'OS' });
   const clone = select(CLONES, filter.clone, { 'aria-label': 'clone flag' });
+  const simulated = select(SIMULATED, filter.simulated, { 'aria-label': 'simulated agents' });
   const pageSize = select(PAGE_SIZES, String(filter.pageSize), { 'aria-label': 'page size' });
   const body = h('tbody');
   const summary = h('span', { attrs: { 'data-testid': 'page-summary' } });
@@ -88,6 +96,8 @@ export const showComputers: View = (root, state) => {
         ),
       ),
       h('td', {}, computer.osName),
+      h('td', { attrs: { 'data-col': 'agentVersion' } }, computer.agentVersion),
+      h('td', { className: 'ip', attrs: { 'data-col': 'ip' } }, computer.ip ?? ''),
       h('td', {}, h('span', { className: `badge ${computer.protection}` }, computer.protection)),
       h('td', {}, computer.group),
       h('td', { attrs: { title: computer.lastSeen ?? '' } }, formatAgo(computer.lastSeen)),
@@ -106,6 +116,9 @@ export const showComputers: View = (root, state) => {
         status: filter.status || undefined,
         os: filter.os || undefined,
         clone: filter.clone || undefined,
+        simulated: filter.simulated || undefined,
+        sort: filter.sort === 'hostname' ? undefined : filter.sort,
+        order: filter.order === 'asc' ? undefined : filter.order,
       });
       if (mine !== generation) return; // a newer request was started meanwhile
       lastPage = Math.max(1, Math.ceil(page.total / page.pageSize));
@@ -117,7 +130,7 @@ export const showComputers: View = (root, state) => {
               h(
                 'tr',
                 {},
-                h('td', { attrs: { colspan: 7 }, className: 'muted' }, 'No computers match.'),
+                h('td', { attrs: { colspan: 9 }, className: 'muted' }, 'No computers match.'),
               ),
             ]),
       );
@@ -135,8 +148,64 @@ export const showComputers: View = (root, state) => {
 
   const refilter = (change: Partial<ComputerFilter>) => {
     Object.assign(filter, change, { page: change.page ?? 1 });
+    showSort();
     void load();
   };
+
+  // Sorting is done by the server, so it holds across pages of 100,000 rows.
+  const COLUMNS: readonly (readonly [string, ComputerSort | null])[] = [
+    ['', null],
+    ['Hostname', 'hostname'],
+    ['OS', 'os'],
+    ['Agent version', 'agentVersion'],
+    ['IP (reported)', 'ip'],
+    ['Protection', 'protection'],
+    ['Group', 'group'],
+    ['Last seen', 'lastSeen'],
+    ['Clone', null],
+  ];
+  const headers = COLUMNS.map(([label, key]) => {
+    if (!key) return h('th', { attrs: { scope: 'col' } }, label);
+    const button = h(
+      'button',
+      { className: 'sort', attrs: { type: 'button', 'data-sort': key } },
+      label,
+    );
+    button.addEventListener('click', () =>
+      refilter({
+        sort: key,
+        order: filter.sort === key && filter.order === 'asc' ? 'desc' : 'asc',
+      }),
+    );
+    return h('th', { attrs: { scope: 'col', 'data-sort': key } }, button);
+  });
+  function showSort(): void {
+    for (const th of headers) {
+      const key = th.dataset.sort;
+      if (!key) continue;
+      const on = key === filter.sort;
+      th.setAttribute(
+        'aria-sort',
+        on ? (filter.order === 'asc' ? 'ascending' : 'descending') : 'none',
+      );
+      const button = th.querySelector('button');
+      if (button) button.dataset.arrow = on ? (filter.order === 'asc' ? '▲' : '▼') : '';
+    }
+  }
+  const controls = () => ({ hostname, status, os, clone, simulated, pageSize });
+  const saved = savedFilters(
+    () => ({ ...filter }),
+    (chosen) => {
+      const c = controls();
+      c.hostname.value = chosen.hostname;
+      c.status.value = chosen.status;
+      c.os.value = chosen.os;
+      c.clone.value = chosen.clone;
+      c.simulated.value = chosen.simulated;
+      c.pageSize.value = String(chosen.pageSize);
+      refilter({ ...chosen, page: 1 });
+    },
+  );
   let typing: ReturnType<typeof setTimeout> | undefined;
   hostname.addEventListener('input', () => {
     clearTimeout(typing);
@@ -148,6 +217,9 @@ export const showComputers: View = (root, state) => {
   os.addEventListener('change', () => refilter({ os: os.value as ComputerFilter['os'] }));
   clone.addEventListener('change', () =>
     refilter({ clone: clone.value as ComputerFilter['clone'] }),
+  );
+  simulated.addEventListener('change', () =>
+    refilter({ simulated: simulated.value as ComputerFilter['simulated'] }),
   );
   pageSize.addEventListener('change', () => refilter({ pageSize: Number(pageSize.value) }));
   previous.addEventListener('click', () => refilter({ page: Math.max(1, filter.page - 1) }));
@@ -163,28 +235,24 @@ export const showComputers: View = (root, state) => {
   replace(
     root,
     h('h1', {}, 'Computers'),
-    h('div', { className: 'toolbar' }, hostname, status, os, clone, pageSize),
+    h('div', { className: 'toolbar' }, hostname, status, os, clone, simulated, pageSize),
+    saved,
     message,
     h(
-      'table',
-      { className: 'computers', attrs: { 'data-testid': 'computers-table' } },
+      'div',
+      { className: 'table-scroll' },
       h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ...['', 'Hostname', 'OS', 'Protection', 'Group', 'Last seen', 'Clone'].map((t) =>
-            h('th', { attrs: { scope: 'col' } }, t),
-          ),
-        ),
+        'table',
+        { className: 'computers', attrs: { 'data-testid': 'computers-table' } },
+        h('thead', {}, h('tr', {}, ...headers)),
+        body,
       ),
-      body,
     ),
     h('div', { className: 'pager' }, previous, summary, next),
     h('div', { className: 'toolbar' }, selectedCount, clearSelection, taskLink),
   );
   showSelection();
+  showSort();
   void load();
   return () => clearTimeout(typing);
 };

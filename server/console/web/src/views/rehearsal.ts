@@ -2,44 +2,31 @@ import { ApiFailure } from '../api.js';
 import { h, replace } from '../dom.js';
 import { formatAgo, formatInteger, formatRate, formatSeconds } from '../format.js';
 import { poll } from '../poll.js';
-import { RehearsalChart, type RehearsalPoint } from '../rehearsal-chart.js';
+import { RehearsalChart } from '../rehearsal-chart.js';
 import type { View } from '../state.js';
+import type { RehearsalUpdate } from '../types.js';
 
-/** What GET /api/rehearsal answers (server/console/rehearsal-schema.ts, plus updatedAt). */
-interface RehearsalState {
-  phase: 'capacity' | 'fleet' | 'done';
-  clients: number;
-  requiredRatePerSecond: number;
-  series: (RehearsalPoint & { failed: number; p50Ms: number })[];
-  capacitySteps: {
-    ratePerSecond: number;
-    achievedPerSecond: number;
-    p99Ms: number;
-    errorRatio: number;
-    held: boolean;
-  }[];
-  verdict?: {
-    verdict: 'pass' | 'marginal' | 'fail';
-    measuredCapacityPerSecond: number;
-    requiredRatePerSecond: number;
-    headroom: number | null;
-    recommendedIntervalSeconds: number | null;
-    fleetLostLogs: number | null;
-    reasons: string[];
-  };
-  reports: string[];
-  updatedAt: string;
-}
+/** What GET /api/rehearsal answers: the rehearsal's last push, plus when it came. */
+type RehearsalState = RehearsalUpdate & { updatedAt: string };
 
 const POLL_MS = 2_000;
 
 const PHASES: Record<RehearsalState['phase'], string> = {
-  capacity: 'Capacity search: raising the rate until the SLOs break',
+  setup: "Setting up: server, enrollment, database of the deployment's size",
+  'warm-up': 'Warm-up: every agent opens its session (not measured)',
+  capacity: 'Capacity search: raising the rate until the SLOs break, then narrowing the bracket',
   fleet: "Fleet run: the plan's clients at their interval (time-compressed)",
+  storm: 'Reconnect storm: every client comes back within one jitter window',
+  drain: 'Drain: every log still pending is sent and checked',
   done: 'Finished',
 };
 
-const VERDICT_BADGE: Record<string, string> = { pass: 'ok', marginal: 'warning', fail: 'critical' };
+const VERDICT_BADGE: Record<string, string> = {
+  pass: 'ok',
+  marginal: 'warning',
+  fail: 'critical',
+  inconclusive: 'warning',
+};
 
 /**
  * A running (or finished) `smc rehearse` against this server: its phase, the live curve,
@@ -68,20 +55,24 @@ export const showRehearsal: View = (root, state) => {
       { className: 'panel' },
       h('h2', {}, 'Capacity steps'),
       h(
-        'table',
-        {},
+        'div',
+        { className: 'table-scroll' },
         h(
-          'thead',
+          'table',
           {},
           h(
-            'tr',
+            'thead',
             {},
-            ...['Rate / s', 'Achieved / s', 'p99', 'Errors', 'Held the SLOs'].map((t) =>
-              h('th', {}, t),
+            h(
+              'tr',
+              {},
+              ...['Rate / s', 'Achieved / s', 'p99', 'Errors', 'Held the SLOs'].map((t) =>
+                h('th', {}, t),
+              ),
             ),
           ),
+          steps,
         ),
-        steps,
       ),
     ),
     h('section', { className: 'panel' }, h('h2', {}, 'Verdict'), verdict),
@@ -220,7 +211,22 @@ function showVerdict(root: HTMLElement, verdict: RehearsalState['verdict']): voi
     h(
       'dl',
       { className: 'facts' },
-      ...figure('Measured capacity', `${formatRate(verdict.measuredCapacityPerSecond)}/s`),
+      ...figure(
+        'Measured capacity',
+        verdict.capacityBrokenPerSecond
+          ? `${formatRate(verdict.measuredCapacityPerSecond)}–${formatRate(verdict.capacityBrokenPerSecond)}/s (held–broke)`
+          : `${formatRate(verdict.measuredCapacityPerSecond)}/s`,
+      ),
+      ...figure(
+        'Clients it carries',
+        verdict.clientsCarried === undefined || verdict.clientsCarried === null
+          ? 'not measured'
+          : formatInteger(verdict.clientsCarried),
+      ),
+      ...figure(
+        'Sessions held',
+        verdict.sessionsHeld === undefined ? '–' : formatInteger(verdict.sessionsHeld),
+      ),
       ...figure('Required rate', `${formatRate(verdict.requiredRatePerSecond)}/s`),
       ...figure('Headroom', verdict.headroom === null ? '–' : `×${formatRate(verdict.headroom)}`),
       ...figure(

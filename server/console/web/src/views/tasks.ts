@@ -1,10 +1,10 @@
 import { ApiFailure } from '../api.js';
 import { h, replace, select } from '../dom.js';
 import { formatAgo, formatInteger } from '../format.js';
-import { parseJsonObject } from '../json-input.js';
 import { poll } from '../poll.js';
+import { type JsonSchema, type SchemaForm, schemaForm } from '../schema-form.js';
 import type { View } from '../state.js';
-import { TASK_TYPES, type TaskCounts } from '../types.js';
+import { type AgentVersionCount, type FormSchemas, TASK_TYPES, type TaskCounts } from '../types.js';
 
 const REFRESH_MS = 2_000;
 
@@ -15,8 +15,22 @@ export const showTasks: View = (root, state) => {
     'on-demand-scan',
     { id: 'task-type' },
   );
-  const params = h('textarea', { attrs: { id: 'task-params', rows: 3, spellcheck: 'false' } });
-  params.value = '{}';
+  // The parameters form of the chosen type, built from the server's schema for it.
+  const paramsBox = h('fieldset', { attrs: { 'data-testid': 'task-params' } });
+  let schemas: Record<string, JsonSchema> = {};
+  let params: SchemaForm | null = null;
+  const showParams = () => {
+    const schema = schemas[type.value];
+    params = schema ? schemaForm(schema, {}, 'task-param') : null;
+    replace(
+      paramsBox,
+      h('legend', {}, 'Parameters'),
+      params && Object.keys(schema?.properties ?? {}).length
+        ? params.element
+        : h('p', { className: 'muted' }, 'This task takes no parameters.'),
+    );
+  };
+  type.addEventListener('change', showParams);
   const selectedCount = state.selected.size;
   const targetAll = h('input', {
     attrs: { type: 'radio', name: 'target', value: 'all', id: 'target-all' },
@@ -34,8 +48,7 @@ export const showTasks: View = (root, state) => {
     h('h2', {}, 'New task'),
     h('label', { attrs: { for: 'task-type' } }, 'Type'),
     type,
-    h('label', { attrs: { for: 'task-params' } }, 'Parameters (JSON object)'),
-    params,
+    paramsBox,
     h(
       'fieldset',
       {},
@@ -52,6 +65,8 @@ export const showTasks: View = (root, state) => {
     message,
   );
   const body = h('tbody');
+  // The version mix: what an operator watches while an upgrade-agent task rolls out.
+  const versions = h('tbody', { attrs: { 'data-testid': 'agent-versions' } });
   replace(
     root,
     h('h1', {}, 'Tasks'),
@@ -61,37 +76,71 @@ export const showTasks: View = (root, state) => {
       { className: 'panel' },
       h('h2', {}, 'Recent tasks'),
       h(
-        'table',
-        { attrs: { 'data-testid': 'tasks-table' } },
+        'div',
+        { className: 'table-scroll' },
         h(
-          'thead',
+          'table',
+          { attrs: { 'data-testid': 'tasks-table' } },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...[
+                'Type',
+                'Created',
+                'Progress',
+                'Pending',
+                'Delivered',
+                'Done',
+                'Failed',
+                'State',
+              ].map((t) => h('th', { attrs: { scope: 'col' } }, t)),
+            ),
+          ),
+          body,
+        ),
+      ),
+    ),
+    h(
+      'section',
+      { className: 'panel' },
+      h('h2', {}, 'Agent versions'),
+      h(
+        'div',
+        { className: 'table-scroll' },
+        h(
+          'table',
           {},
           h(
-            'tr',
+            'thead',
             {},
-            ...[
-              'Type',
-              'Created',
-              'Progress',
-              'Pending',
-              'Delivered',
-              'Done',
-              'Failed',
-              'State',
-            ].map((t) => h('th', { attrs: { scope: 'col' } }, t)),
+            h(
+              'tr',
+              {},
+              ...['Version', 'Computers', 'Simulated'].map((t) =>
+                h('th', { attrs: { scope: 'col' } }, t),
+              ),
+            ),
           ),
+          versions,
         ),
-        body,
       ),
     ),
   );
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const parsed = parseJsonObject(params.value, 'Parameters');
-    if (!parsed.ok) {
+    if (!params) {
       message.className = 'error';
-      message.textContent = parsed.error;
+      message.textContent = 'The parameter schemas have not loaded yet.';
+      return;
+    }
+    const value = params.read();
+    if (!value) {
+      message.className = 'error';
+      message.textContent = 'Not created: fix the parameters marked above.';
       return;
     }
     const target = targetAll.checked ? { all: true } : { agentIds: [...state.selected] };
@@ -99,7 +148,7 @@ export const showTasks: View = (root, state) => {
     state.api
       .send<{ id: string; targets: number }>('POST', '/api/tasks', {
         type: type.value,
-        params: parsed.value,
+        params: value,
         ...target,
       })
       .then((created) => {
@@ -108,6 +157,8 @@ export const showTasks: View = (root, state) => {
         void refresh();
       })
       .catch((error: unknown) => {
+        if (error instanceof ApiFailure && error.field?.startsWith('/params/'))
+          params?.markServerError(error.field.slice('/params'.length), error.message);
         message.className = 'error';
         message.textContent = error instanceof ApiFailure ? error.message : String(error);
       })
@@ -143,7 +194,30 @@ export const showTasks: View = (root, state) => {
   };
 
   async function refresh(): Promise<void> {
-    const tasks = await state.api.get<{ items: TaskCounts[] }>('/api/tasks');
+    const [tasks, mix] = await Promise.all([
+      state.api.get<{ items: TaskCounts[] }>('/api/tasks'),
+      state.api.get<{ items: AgentVersionCount[] }>('/api/agent-versions'),
+    ]);
+    replace(
+      versions,
+      ...(mix.items.length
+        ? mix.items.map((v) =>
+            h(
+              'tr',
+              {},
+              h('td', {}, v.version ?? 'not reported yet'),
+              h('td', {}, formatInteger(v.computers)),
+              h('td', {}, formatInteger(v.simulated)),
+            ),
+          )
+        : [
+            h(
+              'tr',
+              {},
+              h('td', { attrs: { colspan: 3 }, className: 'muted' }, 'No computers yet.'),
+            ),
+          ]),
+    );
     replace(
       body,
       ...(tasks.items.length
@@ -151,5 +225,21 @@ export const showTasks: View = (root, state) => {
         : [h('tr', {}, h('td', { attrs: { colspan: 8 }, className: 'muted' }, 'No tasks yet.'))]),
     );
   }
-  return poll(refresh, REFRESH_MS);
+  let active = true;
+  state.api
+    .get<FormSchemas>('/api/form-schemas')
+    .then((answer) => {
+      if (!active) return;
+      schemas = answer.tasks;
+      showParams();
+    })
+    .catch((error: unknown) => {
+      message.className = 'error';
+      message.textContent = error instanceof ApiFailure ? error.message : String(error);
+    });
+  const stop = poll(refresh, REFRESH_MS);
+  return () => {
+    active = false;
+    stop();
+  };
 };
