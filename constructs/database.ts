@@ -10,8 +10,8 @@ import type {
 import { PropsError } from '../provider/props-error.js';
 import { generatedPassword } from '../provider/secrets.js';
 import { AZURE_POSTGRES_SKUS, type DatabasePlacement, type SizingPlan } from '../sizing/index.js';
-import { citusDatabase, validateCitusProps } from './citus-database.js';
 import type { AgentCertificateAuthority } from './certificate-authority.js';
+import { citusDatabase, validateCitusProps } from './citus-database.js';
 import {
   POSTGRES_PASSWORD_FILE,
   POSTGRES_SECRET_TLS_DIR,

@@ -33,8 +33,8 @@ import type {
 } from '../platform.js';
 import { PropsError } from '../props-error.js';
 import { ensureProvider } from '../terraform-providers.js';
-import { diagnosticSetting } from './diagnostics.js';
 import { AzureCitus } from './citus.js';
+import { diagnosticSetting } from './diagnostics.js';
 import { AzureKeyVault } from './key-vault.js';
 import { AzureLoadBalancer } from './load-balancer.js';
 import { AzureMachine } from './machine.js';
@@ -213,7 +213,9 @@ export class AzurePlatform extends Construct implements Platform {
   managedPostgres(scope: Construct, id: string, spec: ManagedPostgresSpec): ManagedPostgresHandle {
     const network = this.requireNetwork();
     if (network.privateEndpointZone)
-      throw new Error("the network was built for Citus (managedDatabase 'citus'), not Flexible Server");
+      throw new Error(
+        "the network was built for Citus (managedDatabase 'citus'), not Flexible Server",
+      );
     const postgres = new AzurePostgres(scope, id, {
       prefix: this.props.namePrefix,
       location: this.props.location,
