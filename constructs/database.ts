@@ -26,7 +26,7 @@ import { managedSettings, selfHostedSettings } from './postgres-tuning.js';
  * roots (DigiCert Global Root CA / G2, Microsoft RSA Root 2017), which the system bundle of the
  * VMs' image holds.
  */
-export const AZURE_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+const AZURE_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
 export interface DatabaseProps {
   readonly platform: Platform;
