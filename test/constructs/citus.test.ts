@@ -1,3 +1,5 @@
+import { AnnotationMetadataEntryType } from 'cdktf';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, formatViolations } from '../../constructs/policy/index.js';
 import { resources, synthDeployment } from './synth-helper.js';
@@ -85,6 +87,27 @@ describe("Database engine 'citus' on Azure (Cosmos DB for PostgreSQL)", () => {
 
   it('passes the whole policy suite', () => {
     expect(formatViolations(evaluatePolicy(json))).toBe('');
+  });
+});
+
+function warnings(root: IConstruct): string[] {
+  return root.node
+    .findAll()
+    .flatMap((node) => node.node.metadata)
+    .filter((entry) => entry.type === AnnotationMetadataEntryType.WARN)
+    .map((entry) => String(entry.data));
+}
+
+describe('what synth tells the architect', () => {
+  it('the sizing assumption always, and that a smaller tier does not need a cluster', () => {
+    const large = warnings(synthDeployment('azure', { clients: 1_000_000 }, citus).deployment);
+    expect(large.filter((w) => w.startsWith('Citus cluster (ours): 4 workers'))).toHaveLength(1);
+    expect(large.some((w) => w.includes('no Citus cluster runs in'))).toBe(true);
+    expect(large.some((w) => w.startsWith("engine 'citus' for"))).toBe(false);
+    const small = warnings(synthDeployment('azure', { clients: 50_000 }, citus).deployment);
+    expect(small).toContain(
+      "engine 'citus' for 50,000 clients: one Flexible Server carries up to 100,000; the cluster costs 3 nodes",
+    );
   });
 });
 
