@@ -106,13 +106,15 @@ export class SmcDeployment extends Construct {
       placement === 'server-host' ? (hasMdm ? 'server' : null) : 'database';
     const union = (lists: readonly (readonly string[])[]) => [...new Set(lists.flat())];
 
+    // The prop, else what the plan chose (a plan made with databaseEngine 'citus').
+    const databaseEngine = props.database?.engine ?? planDatabaseEngine(plan);
     this.network = new Network(this, 'Network', {
       platform,
       zones,
       hostZones,
       databaseZone,
       serverPeers: plan.placement.serverCount > 1,
-      ...(props.database?.engine ? { databaseEngine: props.database.engine } : {}),
+      ...(databaseEngine === 'citus' ? { databaseEngine } : {}),
       ...(agentCidrs ? { agentCidrs } : {}),
       ...(props.adminCidrs ? { adminCidrs: props.adminCidrs } : {}),
       ...(props.deviceCidrs ? { deviceCidrs: props.deviceCidrs } : {}),
@@ -136,6 +138,7 @@ export class SmcDeployment extends Construct {
         placement === 'server-host' ? cidrsOf('mdm') : [...cidrsOf('server'), ...cidrsOf('mdm')],
       databaseCidrs: cidrsOf('database'),
       ...props.database,
+      engine: databaseEngine,
     });
     const artifactProps: ArtifactProps = {
       version: artifact.version,
@@ -272,5 +275,17 @@ function resolvePlan(props: SmcDeploymentProps): SizingPlan {
       'plan',
       'give a plan (planDeployment) or sizing inputs ({ clients, ... })',
     );
-  return planDeployment({ ...props.sizing, platform: props.platform.kind });
+  return planDeployment({
+    ...props.sizing,
+    platform: props.platform.kind,
+    // The engine sizes the database: a Citus cluster may outgrow one Flexible Server's disk.
+    ...(props.database?.engine && props.sizing.databaseEngine === undefined
+      ? { databaseEngine: props.database.engine }
+      : {}),
+  });
+}
+
+function planDatabaseEngine(plan: SizingPlan): 'postgresql' | 'citus' {
+  const database = plan.machines.find((m) => m.role === 'database');
+  return database?.azure?.kind === 'cosmosdb-postgresql-cluster' ? 'citus' : 'postgresql';
 }

@@ -206,6 +206,8 @@ export function resolveSynthSettings(command: Command, flags: SynthFlagValues): 
         : {}),
     ...(interval !== undefined ? { interval } : {}),
     ...(officeClients ? { officeClients } : {}),
+    // The engine sizes the database too: a Citus cluster may hold more than one server's disk.
+    ...optional('database', pick('database', 'database.engine', config.database?.engine)),
   };
   for (const [field, option] of Object.entries(PLAN_OPTION_KEYS)) {
     if (typed(option)) fromFlag.add(field);
