@@ -51,6 +51,8 @@ export class RogueDetectionSensor extends Construct {
   readonly sensorId: string;
   /** The office it watches, or undefined for the main site. */
   readonly officeName: string | undefined;
+  /** The Azure size it runs on (Azure only). */
+  readonly azureVmSize: string | undefined;
 
   constructor(scope: Construct, id: string, props: RogueDetectionSensorProps) {
     super(scope, id);
@@ -91,6 +93,7 @@ export class RogueDetectionSensor extends Construct {
     const owned = (path: string, secret: SecretHandle) => ({ path, secret, owner: 'smc:smc' });
     // A passive listener idles: a burstable size never drains its credits.
     const azureVmSize = platform.kind === 'azure' ? azureVmSizeFor(shape, true).name : undefined;
+    this.azureVmSize = azureVmSize;
     this.host = platform.machine(this, 'Host', {
       role: 'sensor',
       // The main site's sensor first, then one per office in plan order.

@@ -226,6 +226,7 @@ export function resolveSynthSettings(command: Command, flags: SynthFlagValues): 
       ...optional('flavor', pick('proxyFlavor', 'proxy.flavor', config.proxy?.flavor)),
     }),
     ...optional('database', config.database),
+    ...optional('rogueDetection', config.rogueDetection),
     ...optional('tags', config.tags),
     ...optional('version', config.version),
     ...optional('artifact', pick('artifact', 'artifact', config.artifact)),

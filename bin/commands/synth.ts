@@ -15,7 +15,12 @@ import {
   type SynthSettings,
 } from '../cli/synth-options.js';
 import { UsageError } from '../cli/usage-error.js';
-import { machineRows, renderSynthSummary, type SynthSummary } from '../render/synth-summary.js';
+import {
+  machineRows,
+  renderSynthSummary,
+  type SynthSummary,
+  sensorRows,
+} from '../render/synth-summary.js';
 
 const STACK = 'smc';
 
@@ -103,7 +108,11 @@ async function synthPlan(
   const stack = new TerraformStack(app, STACK);
   const backend = configureStateBackend(stack, settings.backend);
   const platform = await createPlatform(stack, plan, settings);
-  new SmcDeployment(stack, 'Smc', { platform: platform.platform, plan, ...settings.deployment });
+  const deployment = new SmcDeployment(stack, 'Smc', {
+    platform: platform.platform,
+    plan,
+    ...settings.deployment,
+  });
   app.synth();
 
   const doc = stack.toTerraform() as TerraformJson;
@@ -120,7 +129,10 @@ async function synthPlan(
     outdir,
     stackFile,
     resourceCounts,
-    machines: machineRows(plan, platform.addressesOf),
+    machines: [
+      ...machineRows(plan, platform.addressesOf),
+      ...sensorRows(plan, deployment.sensors, deployment.sensors[0]?.azureVmSize),
+    ],
     offices: plan.proxies.offices.map((office, i) => ({
       name: settings.deployment.offices?.[i]?.name ?? `office-${office.index}`,
       clients: office.clients,
