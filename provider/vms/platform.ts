@@ -255,7 +255,7 @@ export class VmsPlatform extends Construct implements Platform {
       const network = spec.office === undefined ? 'the main site' : `office ${spec.office}`;
       throw new PropsError(
         'hosts.sensor',
-        `must list a host for the Rogue Detection Sensor of ${network}: ${spec.office === undefined ? 'an untagged sensor host (the main site takes the first)' : `tag one with "office": "${spec.office}" or list untagged sensor hosts in office order`}, or turn sensors off (rogueDetection)`,
+        `must list a host for the Rogue Detection Sensor of ${network}: ${spec.office === undefined ? 'an untagged sensor host (the main site takes the first)' : `tag one with "office": "${spec.office}" or list untagged sensor hosts in office order`}, or set rogueDetection.sensors to 'main-site' or 'none'`,
         `${list.length} sensor host(s)`,
       );
     }
