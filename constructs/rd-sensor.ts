@@ -86,7 +86,7 @@ export class RogueDetectionSensor extends Construct {
     this.sensorId = new Uuid(this, 'SensorId', {}).result;
     // The OU is how the server knows this never-enrolled agent is a sensor.
     const certificate = props.certificateAuthority.issue(
-      `RdSensorCertificate-${office?.name ?? 'main'}`,
+      office ? `RdSensorCertificate-${office.name}` : 'RdSensorCertificate',
       office ? `rd-sensor-${office.name}` : 'rd-sensor',
       { commonName: this.sensorId, usage: 'client', organizationalUnit: SENSOR_CERTIFICATE_UNIT },
     );

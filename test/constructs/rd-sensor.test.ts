@@ -186,6 +186,18 @@ describe('Rogue Detection Sensor per network', () => {
     expect(none.json.output?.rd_sensor_hosts?.value).toEqual([]);
   });
 
+  it("an office named 'main' is an office like any other", () => {
+    const { deployment } = synthDeployment(
+      'vms',
+      { clients: 800, officeClients: [100] },
+      { offices: [{ name: 'main' }] },
+    );
+    expect(deployment.sensors.map((s) => s.host.hostname)).toEqual([
+      'smc-rd-sensor',
+      'smc-rd-sensor-main',
+    ]);
+  });
+
   it('an interface to watch reaches every sensor', () => {
     const { json } = synthDeployment('vms', OFFICES, {
       ...SITES,
