@@ -51,7 +51,12 @@ export interface SmcDeploymentProps extends ArtifactProps {
   };
   readonly database?: Pick<
     DatabaseProps,
-    'version' | 'backupRetentionDays' | 'geoRedundantBackup' | 'skuName' | 'backupCopyTarget'
+    | 'version'
+    | 'backupRetentionDays'
+    | 'geoRedundantBackup'
+    | 'skuName'
+    | 'backupCopyTarget'
+    | 'engine'
   >;
   readonly rogueDetection?: {
     /**
@@ -134,6 +139,7 @@ export class SmcDeployment extends Construct {
       hostZones,
       databaseZone,
       serverPeers: plan.placement.serverCount > 1,
+      ...(props.database?.engine ? { databaseEngine: props.database.engine } : {}),
       ...(agentCidrs ? { agentCidrs } : {}),
       ...(props.adminCidrs ? { adminCidrs: props.adminCidrs } : {}),
       ...(props.deviceCidrs ? { deviceCidrs: props.deviceCidrs } : {}),

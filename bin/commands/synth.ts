@@ -130,7 +130,7 @@ async function synthPlan(
     stackFile,
     resourceCounts,
     machines: [
-      ...machineRows(plan, platform.addressesOf),
+      ...machineRows(plan, platform.addressesOf, deployment.database.engine),
       ...sensorRows(plan, deployment.sensors, deployment.sensors[0]?.azureVmSize),
     ],
     offices: plan.proxies.offices.map((office, i) => ({
