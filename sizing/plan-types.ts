@@ -123,9 +123,9 @@ export interface SizingPlan {
   };
   /**
    * Rogue Detection Sensors (issue 19): one per network, the main site's and each office's, on
-   * a small host of that network (it must see the LAN's ARP and DHCP broadcasts). No port of
-   * its own: it reports to the server on 2222 like an agent, and listens to nothing but the
-   * broadcasts on its own LAN.
+   * a small host of that network (it must see the LAN's ARP and DHCP broadcasts). No TCP port
+   * of its own: it reports to the server on 2222 like an agent, and takes nothing but its own
+   * LAN's DHCP broadcasts (UDP 67/68 in the port table).
    */
   readonly rogueDetection: {
     readonly sensors: number;

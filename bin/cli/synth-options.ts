@@ -239,6 +239,7 @@ export function resolveSynthSettings(command: Command, flags: SynthFlagValues): 
       ...config.database,
       ...optional('engine', pick('database', 'database.engine', config.database?.engine)),
     }),
+    ...optional('rogueDetection', config.rogueDetection),
     ...optional('tags', config.tags),
     ...optional('version', config.version),
     ...optional('artifact', pick('artifact', 'artifact', config.artifact)),
