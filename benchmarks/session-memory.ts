@@ -19,7 +19,7 @@ import {
   type SessionMemoryOptions,
 } from './lib/session-memory-options.js';
 import { table } from './lib/text-table.js';
-import { kibPerSession, round, splitSessions } from './lib/workers-figures.js';
+import { agentConnections, kibPerSession, round, splitSessions } from './lib/workers-figures.js';
 import { busyNow, machineBlock, postgresVersionIn } from './lib/workers-machine.js';
 import { postgresPssKiB, statusKiB } from './lib/workers-proc.js';
 import { onInterrupt, ServeChild } from './lib/workers-serve.js';
@@ -38,6 +38,10 @@ interface MemoryFigure {
   /** Descriptors the server had open while holding (sessions + listeners + database + files). */
   readonly heldDescriptors: number;
   readonly kibPerSession: number;
+  /** The server's own count of open agent connections while holding (its /metrics gauge). */
+  readonly agentConnectionsOpen: number | null;
+  /** Agent connections the server closed or refused by then, by reason (idle, no request...). */
+  readonly agentConnectionsClosed: Record<string, number>;
   /** After every client closed its sessions and exited, and the settle wait. */
   readonly afterCloseRssKiB: number;
   readonly postgresIdlePssKiB: number;
@@ -112,6 +116,11 @@ async function main(): Promise<void> {
       const peakRssKiB = (await statusKiB(pid, 'VmHWM')) ?? heldRssKiB;
       const heldDescriptors = (await readdir(`/proc/${pid}/fd`).catch(() => [])).length;
       const postgresHeldPssKiB = await postgresPssKiB(running.postmasterPid);
+      const connections = agentConnections(await running.metrics());
+      if (connections.open !== null && connections.open < sessions)
+        console.error(
+          `warning: the server holds ${connections.open} agent connections, not ${sessions} (closed: ${JSON.stringify(connections.closed)})`,
+        );
       await stopClients();
       await settle(options.settleSeconds);
       const afterCloseRssKiB = await rssOrFail(pid, running);
@@ -123,6 +132,8 @@ async function main(): Promise<void> {
         peakRssKiB,
         heldDescriptors,
         kibPerSession: kibPerSession(idleRssKiB, heldRssKiB, sessions),
+        agentConnectionsOpen: connections.open,
+        agentConnectionsClosed: connections.closed,
         afterCloseRssKiB,
         postgresIdlePssKiB,
         postgresHeldPssKiB,
@@ -185,6 +196,7 @@ function render(figures: readonly MemoryFigure[]): string {
       'KiB/session',
       'after close MiB',
       'fds',
+      'open conns',
       'pg idle MiB',
       'pg held MiB',
     ],
@@ -197,6 +209,7 @@ function render(figures: readonly MemoryFigure[]): string {
       String(f.kibPerSession),
       mib(f.afterCloseRssKiB),
       String(f.heldDescriptors),
+      String(f.agentConnectionsOpen ?? '-'),
       mib(f.postgresIdlePssKiB),
       mib(f.postgresHeldPssKiB),
     ]),

@@ -84,6 +84,24 @@ export function splitSessions(total: number, perProcess: number): number[] {
   return Array.from({ length: processes }, (_, i) => base + (i < total % processes ? 1 : 0));
 }
 
+/**
+ * The agent listener's connection gauges from the server's /metrics: open now, and closed by
+ * reason (an idle close while "holding" would mean the figure counts fewer sessions than asked).
+ */
+export function agentConnections(metrics: string): {
+  readonly open: number | null;
+  readonly closed: Record<string, number>;
+} {
+  const open = /^smc_connections_open\{listener="agent"\} (\d+)$/m.exec(metrics);
+  const closed: Record<string, number> = {};
+  for (const match of metrics.matchAll(
+    /^smc_connections_closed\{listener="agent",reason="([^"]+)"\} (\d+)$/gm,
+  )) {
+    closed[match[1] ?? '?'] = Number(match[2]);
+  }
+  return { open: open ? Number(open[1]) : null, closed };
+}
+
 /** A comma-separated list of whole numbers within [min, max]; errors name the flag. */
 export function integerList(flag: string, text: string, min: number, max: number): number[] {
   const values = text.split(',').map((part) => integer(flag, part.trim(), min, max));

@@ -97,6 +97,14 @@ export class ServeChild {
     return (JSON.parse(text) as { token: string }).token;
   }
 
+  /** GET /metrics on the console (Prometheus text). */
+  metrics(): Promise<string> {
+    return consoleRequest(`${this.ready.consoleUrl}/metrics`, {
+      ca: this.caPem,
+      token: this.adminToken,
+    });
+  }
+
   /** The last lines the server wrote, for an error message. */
   async logTail(lines = 20): Promise<string> {
     const text = await readFile(this.logFile, 'utf8').catch(() => '');

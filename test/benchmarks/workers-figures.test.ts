@@ -4,6 +4,7 @@ import {
   reachableSessions,
 } from '../../benchmarks/lib/session-memory-options.js';
 import {
+  agentConnections,
   integerList,
   kibPerSession,
   microsPerReplication,
@@ -121,5 +122,18 @@ describe('bench:workers flags', () => {
       /--concurrency must be a whole number from 1 to 10/,
     );
     expect(() => integerList('--sessions', '', 1, 5)).toThrow(/--sessions must be/);
+  });
+});
+
+describe('the server connection gauges', () => {
+  it('reads the agent listener, not the console one', () => {
+    const metrics = [
+      'smc_connections_open{listener="agent"} 1998',
+      'smc_connections_open{listener="console"} 1',
+      'smc_connections_closed{listener="agent",reason="closedIdle"} 2',
+      'smc_connections_closed{listener="console",reason="closedIdle"} 7',
+    ].join('\n');
+    expect(agentConnections(metrics)).toEqual({ open: 1998, closed: { closedIdle: 2 } });
+    expect(agentConnections('').open).toBeNull();
   });
 });
