@@ -28,7 +28,8 @@ export const SESSION_MEMORY_USAGE = `usage: npm run bench:session-memory -- [opt
   larger figures are refused, not extrapolated.
   --sessions 10000,19000       held sessions, one fresh server each (default 10000,19000)
   --per-client N               sessions per client process (default 10000)
-  --settle-seconds S           wait before each RSS reading (default 5)
+  --settle-seconds S           wait before each RSS reading, at most 60: the server closes
+                               a session idle for 120 s (default 5)
   --out FILE                   JSON results (default benchmarks/results/session-memory.json)`;
 
 /** Parses and checks the flags against what one server process can hold on this box. */
@@ -62,7 +63,8 @@ export function parseSessionMemoryOptions(
   return {
     sessions,
     perClient: integer('--per-client', values['per-client'], 1, reachable),
-    settleSeconds: integer('--settle-seconds', values['settle-seconds'], 0, 600),
+    // At most 60: the server closes a session idle for 120 s (DEFAULT_CONNECTION_LIMITS).
+    settleSeconds: integer('--settle-seconds', values['settle-seconds'], 0, 60),
     out: path.resolve(values.out),
   };
 }
