@@ -103,6 +103,12 @@ describe('session memory arithmetic', () => {
     );
     expect(parseSessionMemoryOptions(['--sessions', '2000'], 20_000).sessions).toEqual([2_000]);
   });
+
+  it('settles at most 60 s, since the server closes a session idle for 120 s', () => {
+    expect(() => parseSessionMemoryOptions(['--settle-seconds', '61'], 20_000)).toThrow(
+      /--settle-seconds must be a whole number from 0 to 60/,
+    );
+  });
 });
 
 describe('bench:workers flags', () => {
