@@ -36,7 +36,10 @@ const MACHINES = {
   server: { name: 'server', address: '10.77.0.11' },
   proxy: { name: 'proxy', address: '10.77.0.21' },
   mdm: { name: 'mdm', address: '10.77.0.31' },
+  sensor: { name: 'sensor', address: '10.77.0.41' },
 } as const;
+/** What a machine on the LAN sends (ARP by unicast, a DHCPDISCOVER broadcast). */
+const LAN_TRAFFIC = fileURLToPath(new URL('../support/lan-traffic.mjs', import.meta.url));
 
 /** Debian packages the test machine needs (scripts/test-prerequisites installs them). */
 const TOOLS: Record<string, string> = {
@@ -116,6 +119,7 @@ describe(`smc synth --platform vms, deployed on ${SUITE} hosts`, () => {
           server: [hostEntry(MACHINES.server.address)],
           proxy: [hostEntry(MACHINES.proxy.address, { office: 'branch' })],
           mdm: [hostEntry(MACHINES.mdm.address)],
+          sensor: [hostEntry(MACHINES.sensor.address)],
         }),
       );
       await writeFile(
@@ -135,9 +139,9 @@ describe(`smc synth --platform vms, deployed on ${SUITE} hosts`, () => {
             adminCidrs: [`${MACHINES.admin.address}/32`, `${MACHINES.office.address}/32`],
             deviceCidrs: [`${MACHINES.office.address}/32`],
             proxy: { flavor: 'apache' },
-            // No sensor hosts are booted here (yet): a Rogue Detection Sensor needs a host of
-            // its own in the LAN it watches, and the hosts file lists none.
-            rogueDetection: { sensors: 'none' },
+            // One sensor host on the test LAN (the main site's network, which the office
+            // machine shares here): it hears the office machine's broadcasts.
+            rogueDetection: { sensors: 'main-site' },
             artifact: `${mirror}${artifactPath}`,
             nodeVersion: node.version,
             nodeMirror: `${mirror}/node`,
@@ -174,6 +178,7 @@ describe(`smc synth --platform vms, deployed on ${SUITE} hosts`, () => {
         Promise.all([
           lab.boot('smc-server-1', 'server', cached.rootfs, { ...site, ...NO_CLOUD_INIT }),
           lab.boot('smc-mdm-1', 'mdm', cached.rootfs, { ...site, ...NO_CLOUD_INIT }),
+          lab.boot('smc-rd-sensor', 'sensor', cached.rootfs, { ...site, ...NO_CLOUD_INIT }),
           lab.boot(proxyName, 'proxy', cached.rootfs, {
             ...site,
             '/var/lib/cloud/seed/nocloud/meta-data': {
@@ -262,8 +267,8 @@ describe(`smc synth --platform vms, deployed on ${SUITE} hosts`, () => {
     });
     const fetchedBy = (address: string, pattern: RegExp) =>
       requests.filter((r) => r.client === address && r.status === '200' && pattern.test(r.file));
-    // The hosts that run Node.js (server, connector): the release, checked, and the bundle.
-    for (const { address } of [MACHINES.server, MACHINES.mdm]) {
+    // The hosts that run Node.js (server, connector, sensor): the release, checked, and the bundle.
+    for (const { address } of [MACHINES.server, MACHINES.mdm, MACHINES.sensor]) {
       expect(fetchedBy(address, /^\/node\/v[\d.]+\/node-v[\d.]+-linux-x64\.tar\.xz$/)).toHaveLength(
         1,
       );
@@ -273,7 +278,7 @@ describe(`smc synth --platform vms, deployed on ${SUITE} hosts`, () => {
     expect(fetchedBy(MACHINES.server.address, /^\/apt\/postgresql-\d+_.*\.deb$/)).toHaveLength(1);
     expect(fetchedBy(MACHINES.proxy.address, /^\/apt\/apache2_.*\.deb$/)).toHaveLength(1);
     // Every host read the apt index from here; nothing was missing from the mirror.
-    for (const { address } of [MACHINES.server, MACHINES.proxy, MACHINES.mdm]) {
+    for (const { address } of [MACHINES.server, MACHINES.proxy, MACHINES.mdm, MACHINES.sensor]) {
       expect(fetchedBy(address, /^\/apt\/(Packages|Release)$/).length).toBeGreaterThan(0);
     }
     // apt asks for a signed index first; the flat repository has none (it is trusted=yes).
@@ -439,6 +444,53 @@ describe(`smc synth --platform vms, deployed on ${SUITE} hosts`, () => {
       if (total < DEVICES) await new Promise((r) => setTimeout(r, 1_000));
     }
     expect(total).toBe(DEVICES);
+  });
+
+  it('the Rogue Detection Sensor hears the office machine and the console lists it as rogue', async () => {
+    const { lab, files, outputs } = need();
+    // The office machine's MAC on the LAN, as the sensor sees it.
+    const links = await lab.exec('office', 'ip', ['-o', 'link', 'show']);
+    const lan = /^\d+: ([^:@]+)[^\n]*link\/ether ([0-9a-f:]{17})/m.exec(links.stdout);
+    const [, lanInterface, mac] = lan ?? [];
+    expect(mac, links.stdout).toBeDefined();
+    // A DHCP client broadcasts to 255.255.255.255 out of its LAN interface; the test LAN has
+    // no default route, so give that address one (a client has it through SO_BINDTODEVICE).
+    await lab.exec('office', 'ip', [
+      'route',
+      'replace',
+      '255.255.255.255/32',
+      'dev',
+      lanInterface ?? '',
+    ]);
+    const token = (await readFile(files.adminToken, 'utf8')).trim();
+    const listed = async () => {
+      const result = await lab.exec('admin', 'curl', [
+        '-fsS',
+        '--cacert',
+        files.ca,
+        '-H',
+        `authorization: Bearer ${token}`,
+        `${String(outputs.console_url)}/api/rogue-machines?pageSize=200`,
+      ]);
+      return JSON.parse(result.stdout) as {
+        items: { mac: string; hostname: string | null; judgement: string; source: string }[];
+      };
+    };
+    let found: Awaited<ReturnType<typeof listed>>['items'][number] | undefined;
+    for (let attempt = 0; attempt < 60 && found?.hostname !== 'office-pc'; attempt++) {
+      // A DHCP client's DISCOVER (UDP 67, broadcast) and a unicast that makes it ARP.
+      await lab.exec('office', process.execPath, [LAN_TRAFFIC, 'dhcp', mac ?? '', 'office-pc']);
+      await lab.exec('office', process.execPath, [LAN_TRAFFIC, 'unicast', MACHINES.sensor.address]);
+      found = (await listed()).items.find((item) => item.mac === mac);
+      if (found?.hostname !== 'office-pc') await new Promise((r) => setTimeout(r, 1_000));
+    }
+    expect(found).toMatchObject({ mac, judgement: 'rogue' });
+    // The host name came with the DHCP broadcast: the sensor heard it through its firewall.
+    expect(found?.hostname).toBe('office-pc');
+    // Reported once: the same machine heard again is not a second row.
+    expect((await listed()).items.filter((item) => item.mac === mac)).toHaveLength(1);
+    const unit = await ssh(lab, MACHINES.sensor.address, 'systemctl is-active smc-rd-sensor');
+    expect(unit.stdout.trim()).toBe('active');
   });
 
   it('nftables drops what the port table does not open, even where a service listens', async () => {
