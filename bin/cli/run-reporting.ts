@@ -1,28 +1,30 @@
 import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RunMetrics, RunResult, SecondSample } from '../../simulator/metrics/contract.js';
-import { createRunMetrics } from '../../simulator/metrics/index.js';
+import type {
+  RunMetrics,
+  RunResult,
+  SecondSample,
+  SimulationOptions,
+  SimulationOutcome,
+} from '../../simulator/index.js';
 import {
   createProgressLine,
-  isStdout,
-  type ProgressLine,
-  writeHtmlReport,
-  writeRunJson,
-} from '../../simulator/report/index.js';
-import { parseWhole } from '../../simulator/run/flag-rules.js';
-import { simulationRunMeta } from '../../simulator/run/run-meta.js';
-import type { SimulationOutcome } from '../../simulator/run/run-simulation.js';
-import type { SimulationOptions } from '../../simulator/run/simulation-options.js';
-import {
+  createRunMetrics,
   type DataRule,
   DEFAULT_DATA_RULE,
   evaluateThresholds,
   exitCodeFor,
   gatherThresholds,
+  isStdout,
+  type ProgressLine,
+  parseWhole,
+  simulationRunMeta,
   subjectOfResult,
   type Threshold,
   withThresholds,
-} from '../../simulator/thresholds.js';
+  writeHtmlReport,
+  writeRunJson,
+} from '../../simulator/index.js';
 import { renderRunSummary } from '../render/run-summary.js';
 import { UsageError } from './usage-error.js';
 

@@ -1,41 +1,33 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_PUSH_PORT } from '../../protocol/index.js';
+import type { ConnectionMode, SimulationOptions, WorkloadMode } from '../../simulator/index.js';
 import {
+  certificateFingerprint,
   DEFAULT_DEVICE_JITTER_FRACTION,
+  DEFAULT_OS_MIX,
   type DeviceConnectionMode,
   type DeviceSimulationOptions,
-} from '../../simulator/devices/device-simulation-options.js';
-import { IdentityCacheMismatch } from '../../simulator/identity/cache.js';
-import { certificateFingerprint } from '../../simulator/identity/keys.js';
-import { DEFAULT_OS_MIX, parseOsMix } from '../../simulator/profile/os-mix.js';
-import { pushOutcomeLines } from '../../simulator/push/push-figures.js';
-import { rogueOutcomeLines } from '../../simulator/rogue/rogue-judgement.js';
-import {
+  type DeviceSimulationOutcome,
   deviceOutcomeLine,
   devicesOnlySimulationOptions,
   devicesOnlySimulationOutcome,
-} from '../../simulator/run/devices-only-run.js';
-import {
+  IdentityCacheMismatch,
   parseNumberIn,
+  parseOsMix,
+  parseProxyUrl,
+  parseRamp,
   parseRatePerSecond,
   parseShard,
+  parseSlo,
+  parseTargetUrl,
   parseWhole,
-} from '../../simulator/run/flag-rules.js';
-import {
-  type DeviceSimulationOutcome,
+  pushOutcomeLines,
+  rogueOutcomeLines,
   runDeviceSimulation,
-} from '../../simulator/run/run-device-simulation.js';
-import {
   runSimulation,
   type SimulationOutcome,
   SimulationSetupError,
-} from '../../simulator/run/run-simulation.js';
-import type { SimulationOptions, WorkloadMode } from '../../simulator/run/simulation-options.js';
-import type { ConnectionMode } from '../../simulator/transport/agent-transport.js';
-import { parseProxyUrl } from '../../simulator/transport/proxy-tunnel.js';
-import { parseTargetUrl } from '../../simulator/transport/target.js';
-import { parseRamp } from '../../simulator/workload/ramp.js';
-import { parseSlo } from '../../simulator/workload/slo.js';
+} from '../../simulator/index.js';
 import { parseDurationMs } from '../../sizing/index.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { RunInterruption } from '../cli/run-interruption.js';
