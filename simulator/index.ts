@@ -48,6 +48,10 @@ export {
   SimulationSetupError,
 } from './run/run-simulation.js';
 export * from './run/simulation-options.js';
+export {
+  type SimulationOptionProblem,
+  validateSimulationOptions,
+} from './run/validate-options.js';
 export * from './thresholds.js';
 export {
   AgentTransport,

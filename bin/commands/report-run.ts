@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   compareRuns,
   type DataRule,
+  dataRuleFrom,
   evaluateThresholds,
   exitCodeFor,
   gatherThresholds,
@@ -25,7 +26,6 @@ import {
   writeRunJson,
 } from '../../simulator/index.js';
 import { EXIT } from '../cli/exit-codes.js';
-import { dataRuleFrom } from '../cli/run-reporting.js';
 import { UsageError } from '../cli/usage-error.js';
 import { renderRunSummary, terminalSafe, thresholdLines } from '../render/run-summary.js';
 import { renderColumns } from '../render/table.js';

@@ -12,6 +12,7 @@ import {
   devicesOnlySimulationOptions,
   devicesOnlySimulationOutcome,
   IdentityCacheMismatch,
+  isStdout,
   parseNumberIn,
   parseOsMix,
   parseProxyUrl,
@@ -22,18 +23,20 @@ import {
   parseTargetUrl,
   parseWhole,
   pushOutcomeLines,
+  RunReporting,
   rogueOutcomeLines,
   runDeviceSimulation,
   runSimulation,
   type SimulationOutcome,
   SimulationSetupError,
+  validateSimulationOptions,
 } from '../../simulator/index.js';
 import { parseDurationMs } from '../../sizing/index.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { RunInterruption } from '../cli/run-interruption.js';
-import { RunReporting } from '../cli/run-reporting.js';
 import { tlsTrustError } from '../cli/tls-trust-error.js';
 import { UsageError } from '../cli/usage-error.js';
+import { renderRunSummary } from '../render/run-summary.js';
 
 import { DEFAULT_SLOS, type SimulateFlags } from './simulate.js';
 
@@ -73,7 +76,7 @@ async function simulateWith(
       devices as DeviceSimulationOptions,
       parseDurationMs(flags.lateAfter, '--late-after'),
     );
-  const recorder = reporting.createRecorder(options);
+  const recorder = reporting.createRecorder(options, process.stderr);
   let outcome: SimulationOutcome;
   try {
     // Agents and phones share the recorder: one set of histograms, gates and reports.
@@ -100,6 +103,9 @@ async function simulateWith(
     options,
     interrupted ? { ...outcome, interruptedBy: interrupted } : outcome,
     recorder,
+    // With --json - the JSON owns stdout; the human summary moves to stderr.
+    (result) =>
+      (isStdout(flags.json) ? process.stderr : process.stdout).write(renderRunSummary(result)),
   );
   if (outcome.devices) process.stdout.write(`${deviceOutcomeLine(outcome.devices)}\n`);
   if (outcome.push) process.stdout.write(`${pushOutcomeLines(outcome.push)}\n`);
@@ -168,7 +174,7 @@ async function simulationOptionsFrom(
     const timeScale = parseNumberIn(flags.timeScale, '--time-scale', 0.001, 100_000);
     const timeoutMs = positive(parseDurationMs(flags.timeout, '--timeout'), '--timeout');
     if (flags.identities !== undefined) nonEmpty(flags.identities, '--identities');
-    return {
+    const options: SimulationOptions = {
       target: { ...target, caPem },
       ...(flags.proxy ? { proxy: parseProxyUrl(flags.proxy, '--proxy') } : {}),
       ...(flags.enrollToken ? { enrollToken: flags.enrollToken } : {}),
@@ -206,11 +212,46 @@ async function simulationOptionsFrom(
       ...roguesFrom(flags, console !== undefined),
       onProgress: (line) => process.stderr.write(`smc simulate: ${line}\n`),
     };
+    // The model's own check, after the flags' stricter ones: it holds the same rules for
+    // options built anywhere else (the rehearsal, a library user).
+    const [problem] = validateSimulationOptions(options);
+    if (problem)
+      throw new RangeError(`${OPTION_FLAGS[problem.field] ?? problem.field}: ${problem.rule}`);
+    return options;
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
 }
+
+/** The flag behind each field of SimulationOptions, so a model problem names what was typed. */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  agents: '--agents',
+  shard: '--shard',
+  durationSeconds: '--duration',
+  timeScale: '--time-scale',
+  seed: '--seed',
+  timeoutMs: '--timeout',
+  lateThresholdMs: '--late-after',
+  enrollToken: '--enroll-token',
+  'mode.intervalSeconds': '--interval',
+  'mode.ratePerSecond': '--rate',
+  'mode.shape.fromPerSecond': '--ramp',
+  'mode.shape.toPerSecond': '--ramp',
+  'mode.shape.overSeconds': '--ramp',
+  'mode.search.startRate': '--start-rate',
+  'mode.search.maxRate': '--max-rate',
+  'mode.search.growth': '--step-growth',
+  'mode.search.stepSeconds': '--step-duration',
+  'behaviour.logsPerReplication': '--logs-per-replication',
+  'behaviour.inventoryChangeRate': '--inventory-change-rate',
+  'behaviour.taskResultRate': '--task-result-rate',
+  verify: '--verify',
+  taskProbe: '--task-probe',
+  'taskProbe.everyMs': '--task-probe',
+  'taskProbe.targetsPerTask': '--task-probe-targets',
+  rogues: '--rogues',
+};
 
 /** --rogues: a count, and the console it reads the judgement from. */
 function roguesFrom(flags: SimulateFlags, hasConsole: boolean): Pick<SimulationOptions, 'rogues'> {
