@@ -1,10 +1,17 @@
 import { Construct } from 'constructs';
 import { type CloudConfig, mergeCloudConfigs } from '../provider/cloud-init.js';
-import type { MachineHandle, Platform, SecretFile, SecretHandle } from '../provider/platform.js';
+import type {
+  DatabaseEngine,
+  MachineHandle,
+  Platform,
+  SecretFile,
+  SecretHandle,
+} from '../provider/platform.js';
 import { PropsError } from '../provider/props-error.js';
 import { generatedPassword } from '../provider/secrets.js';
 import { AZURE_POSTGRES_SKUS, type DatabasePlacement, type SizingPlan } from '../sizing/index.js';
 import type { AgentCertificateAuthority } from './certificate-authority.js';
+import { citusDatabase, validateCitusProps } from './citus-database.js';
 import {
   POSTGRES_PASSWORD_FILE,
   POSTGRES_SECRET_TLS_DIR,
@@ -15,8 +22,9 @@ import { planMachine, SERVER_HOSTNAME_PREFIX } from './plan-machines.js';
 import { managedSettings, selfHostedSettings } from './postgres-tuning.js';
 
 /**
- * Azure Database for PostgreSQL presents a certificate from a public root (DigiCert Global
- * Root G2 / Microsoft RSA Root 2017), which the system bundle of the VMs' image holds.
+ * Azure Database for PostgreSQL and Cosmos DB for PostgreSQL present certificates from public
+ * roots (DigiCert Global Root CA / G2, Microsoft RSA Root 2017), which the system bundle of the
+ * VMs' image holds.
  */
 const AZURE_CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
 
@@ -52,8 +60,15 @@ export interface DatabaseProps {
   readonly backupCopyTarget?: string;
   /** Managed only: replaces the plan's Flexible Server SKU. @default the plan's */
   readonly skuName?: string;
-  /** Database and login name. @default 'smc' */
+  /** Database and login name. @default 'smc'; 'citus' (the only one it has) with engine 'citus' */
   readonly databaseName?: string;
+  /**
+   * 'citus': the route past one PostgreSQL for the largest tiers, Azure only: an Azure Cosmos DB
+   * for PostgreSQL cluster (coordinator + workers sized from the plan, `citusClusterFor`) behind
+   * a private endpoint; the server shards logs and per-agent tables by agent id over the workers.
+   * Refused on vms (smc-kit installs no Citus there). @default 'postgresql'
+   */
+  readonly engine?: DatabaseEngine;
 }
 
 /** `user@host:/folder`: plain characters only, since it lands in a root shell script. */
@@ -68,6 +83,7 @@ const BACKUP_COPY_TARGET =
  */
 export class Database extends Construct {
   readonly placement: DatabasePlacement;
+  readonly engine: DatabaseEngine;
   readonly user: string;
   readonly databaseName: string;
   readonly password: SecretHandle;
@@ -89,7 +105,11 @@ export class Database extends Construct {
     const { platform, plan } = props;
     this.platform = platform;
     this.placement = plan.placement.database;
-    this.databaseName = props.databaseName ?? 'smc';
+    this.engine = props.engine ?? 'postgresql';
+    if (this.engine === 'citus') validateCitusProps(props);
+    else if (this.engine !== 'postgresql')
+      throw new PropsError('database.engine', "must be 'postgresql' or 'citus'", this.engine);
+    this.databaseName = props.databaseName ?? (this.engine === 'citus' ? 'citus' : 'smc');
     if (!/^[a-z][a-z0-9_]{0,30}$/.test(this.databaseName)) {
       throw new PropsError(
         'database.databaseName',
@@ -135,6 +155,15 @@ export class Database extends Construct {
       value: passwordValue,
       contentType: 'text/plain',
     });
+
+    if (this.engine === 'citus') {
+      this.host = citusDatabase(this, 'Citus', { platform, plan, props, password: this.password });
+      this.caFileOnClients = AZURE_CA_BUNDLE;
+      this.serverHostCloudConfig = null;
+      this.serverHostSecretFiles = [];
+      this.machines = [];
+      return;
+    }
 
     if (this.placement === 'managed') {
       const machine = planMachine(plan, 'database');

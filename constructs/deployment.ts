@@ -46,7 +46,12 @@ export interface SmcDeploymentProps extends ArtifactProps {
   };
   readonly database?: Pick<
     DatabaseProps,
-    'version' | 'backupRetentionDays' | 'geoRedundantBackup' | 'skuName' | 'backupCopyTarget'
+    | 'version'
+    | 'backupRetentionDays'
+    | 'geoRedundantBackup'
+    | 'skuName'
+    | 'backupCopyTarget'
+    | 'engine'
   >;
   /** Tags on every taggable resource, beside `managed-by` and `smc-tier`. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
@@ -107,6 +112,7 @@ export class SmcDeployment extends Construct {
       hostZones,
       databaseZone,
       serverPeers: plan.placement.serverCount > 1,
+      ...(props.database?.engine ? { databaseEngine: props.database.engine } : {}),
       ...(agentCidrs ? { agentCidrs } : {}),
       ...(props.adminCidrs ? { adminCidrs: props.adminCidrs } : {}),
       ...(props.deviceCidrs ? { deviceCidrs: props.deviceCidrs } : {}),

@@ -1,5 +1,11 @@
 import { Construct } from 'constructs';
-import type { FirewallRule, NetworkHandle, Platform, Zone } from '../provider/platform.js';
+import type {
+  DatabaseEngine,
+  FirewallRule,
+  NetworkHandle,
+  Platform,
+  Zone,
+} from '../provider/platform.js';
 import { PropsError } from '../provider/props-error.js';
 import { isWholeInternet, PRIVATE_RANGES, validateCidrs } from './cidrs.js';
 import { ADMINISTRATIVE_PORTS, firewallRules } from './ports.js';
@@ -28,6 +34,8 @@ export interface NetworkProps {
   readonly officeProxyCidrs?: readonly string[];
   /** Two servers behind a load balancer. @default false */
   readonly serverPeers?: boolean;
+  /** The managed database's engine (DatabaseProps.engine), which shapes its subnet. @default 'postgresql' */
+  readonly databaseEngine?: DatabaseEngine;
 }
 
 /**
@@ -85,6 +93,7 @@ export class Network extends Construct {
     this.handle = props.platform.network(this, 'Resources', {
       zones: props.zones.filter((zone) => !external.includes(zone)),
       rules: this.rules,
+      ...(props.databaseEngine === 'citus' ? { managedDatabase: 'citus' as const } : {}),
     });
   }
 }

@@ -33,7 +33,16 @@ export interface FirewallRule {
 export interface NetworkSpec {
   readonly zones: readonly Zone[];
   readonly rules: readonly FirewallRule[];
+  /**
+   * The managed database the database zone holds: Azure delegates the zone's subnet to
+   * Flexible Server for 'postgresql', and keeps it free for private endpoints for 'citus'
+   * (a delegated subnet hosts nothing else). @default 'postgresql'
+   */
+  readonly managedDatabase?: DatabaseEngine;
 }
+
+/** PostgreSQL on one server, or Citus (sharded PostgreSQL) on a managed cluster. */
+export type DatabaseEngine = 'postgresql' | 'citus';
 
 export interface NetworkHandle {
   /** Address ranges of a zone (subnet on Azure, host /32s on vms). */
@@ -120,6 +129,23 @@ export interface ManagedPostgresSpec {
   readonly settings: PostgresSettings;
 }
 
+/** A managed Citus cluster (Azure Cosmos DB for PostgreSQL), reached by a private endpoint. */
+export interface ManagedCitusSpec {
+  readonly name: string;
+  readonly coordinator: { readonly vCores: number; readonly storageGiB: number };
+  readonly workers: {
+    readonly count: number;
+    readonly vCores: number;
+    readonly storageGiB: number;
+  };
+  /** A standby per node. */
+  readonly highAvailability: boolean;
+  /** PostgreSQL major version. */
+  readonly version: string;
+  /** The coordinator's password; the login and database are always `citus`. */
+  readonly administratorPassword: SecretHandle;
+}
+
 export interface ManagedPostgresHandle {
   readonly host: string;
   readonly port: number;
@@ -178,6 +204,8 @@ export interface Platform {
   network(scope: Construct, id: string, spec: NetworkSpec): NetworkHandle;
   machine(scope: Construct, id: string, spec: MachineSpec): MachineHandle;
   managedPostgres(scope: Construct, id: string, spec: ManagedPostgresSpec): ManagedPostgresHandle;
+  /** Where offered (Azure): a Citus cluster; its handle's host is the coordinator's name. */
+  managedCitus?(scope: Construct, id: string, spec: ManagedCitusSpec): ManagedPostgresHandle;
   loadBalancer(scope: Construct, id: string, spec: LoadBalancerSpec): LoadBalancerHandle;
   dnsRecord(scope: Construct, id: string, record: DnsRecord): void;
   secret(scope: Construct, id: string, spec: SecretSpec): SecretHandle;

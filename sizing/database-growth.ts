@@ -22,6 +22,13 @@ export const RETENTION_DAYS: Readonly<Record<StoredLogType, number>> = {
 };
 
 /**
+ * Days of one log partition: retention drops a type's week only once all of it is past the
+ * type's days (server/store/log-partitions.ts), so a log is kept up to a week longer than its
+ * retention, and the disk must hold that week. A test keeps the two in step.
+ */
+export const LOG_PARTITION_DAYS = 7;
+
+/**
  * The simulator's log mix (simulator/profile/events.ts): routine events dominate, detections
  * are rare. A test keeps the two in step.
  */
@@ -56,8 +63,11 @@ export const DATABASE_DISK_HEADROOM = 2;
 
 export interface DatabaseGrowth {
   readonly logsPerClientPerDay: number;
-  /** The mix-weighted days a log is kept. */
+  /** The mix-weighted retention days. */
   readonly meanRetentionDays: number;
+  /** The most days a log is held: its retention plus the partition it waits in to be dropped. */
+  readonly heldDaysAtMost: number;
+  /** Logs held at steady state, right before a week's partitions are dropped (the peak). */
   readonly logsAtSteadyState: number;
   readonly bytesPerLog: number;
   readonly bytesPerComputer: number;
@@ -74,17 +84,19 @@ export function planDatabaseGrowth(clients: number, logsPerClientPerDay: number)
     meanRetentionDays += LOG_TYPE_MIX[type] * RETENTION_DAYS[type];
   }
   meanRetentionDays = Math.round(meanRetentionDays * 10) / 10;
-  const logsAtSteadyState = Math.round(clients * logsPerClientPerDay * meanRetentionDays);
+  const heldDaysAtMost = meanRetentionDays + LOG_PARTITION_DAYS;
+  const logsAtSteadyState = Math.round(clients * logsPerClientPerDay * heldDaysAtMost);
   const bytes = logsAtSteadyState * MEASURED_BYTES_PER_LOG + clients * MEASURED_BYTES_PER_COMPUTER;
   const dataGiB = Math.round((bytes / 2 ** 30) * 10) / 10;
   return {
     logsPerClientPerDay,
     meanRetentionDays,
+    heldDaysAtMost,
     logsAtSteadyState,
     bytesPerLog: MEASURED_BYTES_PER_LOG,
     bytesPerComputer: MEASURED_BYTES_PER_COMPUTER,
     dataGiB,
     diskGiB: Math.ceil(dataGiB * DATABASE_DISK_HEADROOM),
-    assumption: `${logsPerClientPerDay} logs per client per day (${logsPerClientPerDay === DEFAULT_LOGS_PER_CLIENT_PER_DAY ? 'ours' : 'given'}), kept ${meanRetentionDays} days on average (the server's retention by type over the simulator's log mix), ${MEASURED_BYTES_PER_LOG} B per log and ${(MEASURED_BYTES_PER_COMPUTER / 1024).toFixed(1)} KiB per computer (measured); disk ${DATABASE_DISK_HEADROOM}x the data for WAL, bloat and a local dump`,
+    assumption: `${logsPerClientPerDay} logs per client per day (${logsPerClientPerDay === DEFAULT_LOGS_PER_CLIENT_PER_DAY ? 'ours' : 'given'}), kept ${meanRetentionDays} days on average (the server's retention by type over the simulator's log mix) and up to ${LOG_PARTITION_DAYS} more (logs expire by whole weekly partitions), ${MEASURED_BYTES_PER_LOG} B per log and ${(MEASURED_BYTES_PER_COMPUTER / 1024).toFixed(1)} KiB per computer (measured); disk ${DATABASE_DISK_HEADROOM}x the data for WAL, bloat and a local dump`,
   };
 }

@@ -1,4 +1,5 @@
 export * from './azure-sizes.js';
+export * from './citus-cluster.js';
 export * from './database-growth.js';
 export * from './duration.js';
 export * from './errors.js';

@@ -70,6 +70,7 @@ export const SynthConfigSchema = Type.Object(
           backupRetentionDays: Type.Optional(Type.Integer()),
           geoRedundantBackup: Type.Optional(Type.Boolean()),
           skuName: Type.Optional(Type.String()),
+          engine: Type.Optional(Type.Union([Type.Literal('postgresql'), Type.Literal('citus')])),
         },
         Strict,
       ),

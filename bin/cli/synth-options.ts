@@ -22,6 +22,7 @@ export interface SynthFlagValues extends PlanFlagValues {
   adminCidr?: string[];
   deviceCidr?: string[];
   proxyFlavor?: 'apache' | 'squid';
+  database?: 'postgresql' | 'citus';
   artifact?: string;
   npmRegistry?: string;
   nodeVersion?: string;
@@ -56,6 +57,12 @@ export function addSynthOptions(command: Command): Command {
     .option('--device-cidr <cidr>', 'network mobile devices connect from (repeatable)', collect)
     .addOption(
       new Option('--proxy-flavor <name>', 'office proxy software').choices(['apache', 'squid']),
+    )
+    .addOption(
+      new Option(
+        '--database <engine>',
+        'azure only: citus = Cosmos DB for PostgreSQL cluster, logs sharded by agent id (largest tiers)',
+      ).choices(['postgresql', 'citus']),
     )
     .option(
       '--artifact <spec-or-url>',
@@ -138,6 +145,7 @@ const PROPS_FLAGS: Readonly<Record<string, string>> = {
   officeProxies: '--office-proxies',
   backend: '--backend',
   officeClients: '--office-clients',
+  'database.engine': '--database',
 };
 
 export function resolveSynthSettings(command: Command, flags: SynthFlagValues): SynthSettings {
@@ -223,7 +231,10 @@ export function resolveSynthSettings(command: Command, flags: SynthFlagValues): 
       ...config.proxy,
       ...optional('flavor', pick('proxyFlavor', 'proxy.flavor', config.proxy?.flavor)),
     }),
-    ...optional('database', config.database),
+    ...optional('database', {
+      ...config.database,
+      ...optional('engine', pick('database', 'database.engine', config.database?.engine)),
+    }),
     ...optional('tags', config.tags),
     ...optional('version', config.version),
     ...optional('artifact', pick('artifact', 'artifact', config.artifact)),
@@ -268,9 +279,10 @@ export function resolveSynthSettings(command: Command, flags: SynthFlagValues): 
     if (backendSetting && backendPairs.some((p) => p.startsWith(`${backendSetting[1]}=`))) {
       return `--backend-config ${backendSetting[1]}: ${error.message.slice(error.field.length + 2)}`;
     }
-    const flag = PROPS_FLAGS[root] ?? (PLAN_FLAGS as Record<string, string>)[root];
+    const key = PROPS_FLAGS[error.field] ? error.field : root;
+    const flag = PROPS_FLAGS[key] ?? (PLAN_FLAGS as Record<string, string>)[key];
     // Typed on the command line, or (no file) the flag's default: name the flag.
-    if (flag && (fromFlag.has(root) || !flags.config)) {
+    if (flag && (fromFlag.has(key) || !flags.config)) {
       return `${flag}: ${error.message.slice(error.field.length + 2)}`;
     }
     return flags.config ? `--config ${flags.config}: ${error.message}` : error.message;

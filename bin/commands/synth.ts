@@ -102,7 +102,11 @@ async function synthPlan(
   const stack = new TerraformStack(app, STACK);
   const backend = configureStateBackend(stack, settings.backend);
   const platform = await createPlatform(stack, plan, settings);
-  new SmcDeployment(stack, 'Smc', { platform: platform.platform, plan, ...settings.deployment });
+  const deployment = new SmcDeployment(stack, 'Smc', {
+    platform: platform.platform,
+    plan,
+    ...settings.deployment,
+  });
   app.synth();
 
   const doc = stack.toTerraform() as TerraformJson;
@@ -119,7 +123,7 @@ async function synthPlan(
     outdir,
     stackFile,
     resourceCounts,
-    machines: machineRows(plan, platform.addressesOf),
+    machines: machineRows(plan, platform.addressesOf, deployment.database.engine),
     offices: plan.proxies.offices.map((office, i) => ({
       name: settings.deployment.offices?.[i]?.name ?? `office-${office.index}`,
       clients: office.clients,

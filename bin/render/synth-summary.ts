@@ -1,5 +1,5 @@
 import type { PolicyViolation } from '../../constructs/index.js';
-import type { SizingPlan } from '../../sizing/index.js';
+import { type CitusClusterPlan, citusClusterFor, type SizingPlan } from '../../sizing/index.js';
 import { formatCount, renderColumns } from './table.js';
 
 export interface SynthSummary {
@@ -46,8 +46,9 @@ export interface SynthSummary {
 export function machineRows(
   plan: SizingPlan,
   addressesOf: (role: string) => readonly string[],
+  databaseEngine: 'postgresql' | 'citus' = 'postgresql',
 ): SynthSummary['machines'] {
-  return plan.machines.map((m) => ({
+  const rows = plan.machines.map((m) => ({
     role: m.role,
     count: m.count,
     cores: m.cores,
@@ -63,6 +64,24 @@ export function machineRows(
             : 'existing host',
     addresses: addressesOf(m.role),
   }));
+  if (databaseEngine !== 'citus') return rows;
+  const citus = citusClusterFor(plan);
+  return rows.map((row) => (row.role === 'database' ? citusRow(citus) : row));
+}
+
+/** The database row when it is a Citus cluster: its nodes, not the plan's Flexible Server. */
+function citusRow(citus: CitusClusterPlan): SynthSummary['machines'][number] {
+  const { coordinator, workers } = citus;
+  return {
+    role: 'database',
+    count: 1 + workers.count,
+    cores: coordinator.vCores + workers.count * workers.vCores,
+    // Azure: 4 GiB per coordinator vCore, 8 per worker vCore (Cosmos DB for PostgreSQL compute).
+    memoryGiB: coordinator.vCores * 4 + workers.count * workers.vCores * 8,
+    diskGiB: coordinator.storageGiB + workers.count * workers.storageGiB,
+    size: `Cosmos DB for PostgreSQL (Citus): coordinator ${coordinator.vCores} vCores + ${workers.count} workers x ${workers.vCores} vCores${citus.highAvailability ? ' (HA standbys)' : ''}`,
+    addresses: [],
+  };
 }
 
 /** What `smc synth` prints: where the files went and what applying them creates. */

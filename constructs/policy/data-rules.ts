@@ -78,7 +78,10 @@ export const DATA_RULES: readonly PolicyRule[] = [
           });
         }
       }
-      for (const url of [...JSON.stringify(doc).matchAll(/postgres:\/\/[^"]*/g)].map((m) => m[0])) {
+      // To the end of the JSON string: an escaped quote (a Terraform expression as host) is inside it.
+      for (const url of [...JSON.stringify(doc).matchAll(/postgres:\/\/(?:[^"\\]|\\.)*/g)].map(
+        (m) => m[0],
+      )) {
         if (!url.includes('sslmode=require') && !url.includes('sslmode=verify-full')) {
           violations.push({
             ruleId: this.id,

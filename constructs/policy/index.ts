@@ -1,3 +1,4 @@
+import { CITUS_RULES } from './citus-rules.js';
 import { COMPUTE_RULES } from './compute-rules.js';
 import { DATA_RULES } from './data-rules.js';
 import { NETWORK_RULES } from './network-rules.js';
@@ -17,6 +18,7 @@ export const POLICY_RULES: readonly PolicyRule[] = [
   ...NETWORK_RULES,
   ...COMPUTE_RULES,
   ...DATA_RULES,
+  ...CITUS_RULES,
   ...WORKLOAD_RULES,
 ];
 

@@ -37,6 +37,8 @@ export class AzureNetwork extends Construct {
   readonly subnets = new Map<Zone, Subnet>();
   readonly securityGroups: NetworkSecurityGroup[] = [];
   private readonly cidrs = new Map<Zone, string>();
+  /** The zone whose subnet holds private endpoints instead of a delegation (Citus), if any. */
+  readonly privateEndpointZone: Zone | null;
 
   constructor(scope: Construct, id: string, props: AzureNetworkProps) {
     super(scope, id);
@@ -72,8 +74,10 @@ export class AzureNetwork extends Construct {
       publicIpAddressId: publicIp.id,
     });
 
+    // A Citus cluster is reached by a private endpoint, which a delegated subnet cannot hold.
+    this.privateEndpointZone = spec.managedDatabase === 'citus' ? 'database' : null;
     for (const zone of spec.zones) {
-      const delegation = DELEGATED[zone];
+      const delegation = zone === this.privateEndpointZone ? undefined : DELEGATED[zone];
       const subnet = new Subnet(this, `Subnet-${zone}`, {
         name: azureName(prefix, 'snet', zone),
         resourceGroupName,
@@ -92,7 +96,10 @@ export class AzureNetwork extends Construct {
                 },
               ],
             }
-          : { serviceEndpoints: ['Microsoft.KeyVault'] }),
+          : zone === this.privateEndpointZone
+            ? // The NSG's rules (5432 from the server and MDM zones only) apply to the endpoint.
+              { privateEndpointNetworkPolicies: 'NetworkSecurityGroupEnabled' }
+            : { serviceEndpoints: ['Microsoft.KeyVault'] }),
       });
       this.subnets.set(zone, subnet);
       const nsg = new NetworkSecurityGroup(this, `Nsg-${zone}`, {
@@ -122,7 +129,7 @@ export class AzureNetwork extends Construct {
         subnetId: subnet.id,
         networkSecurityGroupId: nsg.id,
       });
-      if (!delegation) {
+      if (!delegation && zone !== this.privateEndpointZone) {
         new SubnetNatGatewayAssociation(this, `NatAssociation-${zone}`, {
           subnetId: subnet.id,
           natGatewayId: nat.id,

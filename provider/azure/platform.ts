@@ -22,6 +22,7 @@ import type {
   LoadBalancerSpec,
   MachineHandle,
   MachineSpec,
+  ManagedCitusSpec,
   ManagedPostgresHandle,
   ManagedPostgresSpec,
   NetworkHandle,
@@ -32,6 +33,7 @@ import type {
 } from '../platform.js';
 import { PropsError } from '../props-error.js';
 import { ensureProvider } from '../terraform-providers.js';
+import { AzureCitus } from './citus.js';
 import { diagnosticSetting } from './diagnostics.js';
 import { AzureKeyVault } from './key-vault.js';
 import { AzureLoadBalancer } from './load-balancer.js';
@@ -210,6 +212,10 @@ export class AzurePlatform extends Construct implements Platform {
 
   managedPostgres(scope: Construct, id: string, spec: ManagedPostgresSpec): ManagedPostgresHandle {
     const network = this.requireNetwork();
+    if (network.privateEndpointZone)
+      throw new Error(
+        "the network was built for Citus (managedDatabase 'citus'), not Flexible Server",
+      );
     const postgres = new AzurePostgres(scope, id, {
       prefix: this.props.namePrefix,
       location: this.props.location,
@@ -221,6 +227,25 @@ export class AzurePlatform extends Construct implements Platform {
     });
     this.diagnostics('PostgresDiagnostics', postgres.server.id, { logs: true, metrics: true });
     return { host: postgres.server.fqdn, port: 5432 };
+  }
+
+  managedCitus(scope: Construct, id: string, spec: ManagedCitusSpec): ManagedPostgresHandle {
+    const network = this.requireNetwork();
+    if (network.privateEndpointZone !== 'database')
+      throw new Error(
+        "build the network with managedDatabase 'citus': the database subnet must not be delegated",
+      );
+    const citus = new AzureCitus(scope, id, {
+      prefix: this.props.namePrefix,
+      location: this.props.location,
+      resourceGroupName: this.resourceGroupName,
+      privateEndpointSubnetId: network.subnetOf('database').id,
+      virtualNetworkId: network.vnet.id,
+      nameSuffix: this.globalNameSuffix,
+      spec,
+    });
+    this.diagnostics('CitusDiagnostics', citus.cluster.id, { logs: true, metrics: true });
+    return { host: citus.coordinatorFqdn, port: 5432 };
   }
 
   loadBalancer(scope: Construct, id: string, spec: LoadBalancerSpec): LoadBalancerHandle {

@@ -8,6 +8,7 @@ import type { RevokedAgents } from '../cache/revocations.js';
 import { ApiError } from '../http/errors.js';
 import type { GroupCommitter } from '../ingest/group-commit.js';
 import type { LoadGovernor } from '../ingest/load-governor.js';
+import { logRow } from '../ingest/log-rows.js';
 import type { OverloadGuard } from '../ingest/overload-guard.js';
 import type { StoredReplication } from '../ingest/types.js';
 import type { ServerTelemetry } from '../telemetry/server-telemetry.js';
@@ -80,11 +81,11 @@ export async function storeReplication(
       '/agent/id',
     );
   }
-  checkLogs(body);
+  const logRows = checkLogs(agentId, body);
   const refusal = admissionRefusal(deps, bytes);
   if (refusal) throw refusal;
   const started = performance.now();
-  const stored = await deps.committer.submit({ agentId, body, bytes });
+  const stored = await deps.committer.submit({ agentId, body, bytes, logRows });
   deps.telemetry.replicated((performance.now() - started) / 1_000);
   if (stored.resync) deps.telemetry.seqResyncs.inc();
   return stored;
@@ -136,9 +137,15 @@ function tasksText(tasks: StoredReplication['tasks']): string {
   return JSON.stringify(tasks.map((t) => ({ id: t.id, type: t.type, params: t.params })));
 }
 
-/** Each log's data within its size, and no seq twice in one replication. */
-function checkLogs(body: ReplicateRequest): void {
+/**
+ * Each log's data within its size, and no seq twice in one replication. Returns the logs as
+ * rows of the batch's log document (flush-batch.ts), built from the same serialisation of
+ * each log's data that measured its size.
+ */
+function checkLogs(agentId: string, body: ReplicateRequest): string {
   const seen = new Set<number>();
+  const agent = JSON.stringify(agentId);
+  let rows = '';
   for (let i = 0; i < body.logs.length; i++) {
     const log = body.logs[i] as ReplicateRequest['logs'][number];
     if (seen.has(log.seq))
@@ -148,12 +155,15 @@ function checkLogs(body: ReplicateRequest): void {
         `/logs/${i}/seq`,
       );
     seen.add(log.seq);
-    if (Buffer.byteLength(JSON.stringify(log.data)) > MAX_LOG_DATA_BYTES) {
+    const data = JSON.stringify(log.data);
+    if (Buffer.byteLength(data) > MAX_LOG_DATA_BYTES) {
       throw new ApiError(
         'SMC_BAD_BODY',
         `/logs/${i}/data is over ${MAX_LOG_DATA_BYTES} bytes serialised`,
         `/logs/${i}/data`,
       );
     }
+    rows += `${i === 0 ? '' : ','}${logRow(agent, log, data)}`;
   }
+  return rows;
 }

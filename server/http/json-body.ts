@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { findUnstorableJson, MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../../protocol/index.js';
 import type { BodyTicket } from './body-budget.js';
 import { ApiError } from './errors.js';
+import { pointerAt, scanJson } from './json-scan.js';
 
 /**
  * Reading and parsing a JSON request body with no trust in its headers, for any listener
@@ -12,8 +13,8 @@ import { ApiError } from './errors.js';
  *   stops; every chunk is charged to the request's ticket of the listener's BodyBudget, and a
  *   full budget refuses the body (503 + Retry-After);
  * - the bytes must be UTF-8 (invalid sequences would become U+FFFD: stored is not sent);
- * - a byte scan bounds what parsing may build (MAX_JSON_VALUES values) before JSON.parse
- *   runs, and the ticket is resized to the parsed estimate;
+ * - a byte scan bounds what parsing may build (MAX_JSON_VALUES values, MAX_JSON_DEPTH levels)
+ *   before JSON.parse runs (json-scan.ts), and the ticket is resized to the parsed estimate;
  * - the parsed value must be storable in PostgreSQL as sent (protocol/storable-json.ts).
  *
  * Every refusal is an ApiError naming the field, so one bad body costs only its own request.
@@ -121,9 +122,15 @@ export function parseJsonBytes(
   if (bytes.length === 0) throw new ApiError('SMC_BAD_BODY', 'the body is empty', '/');
   if (!isUtf8(bytes)) throw new ApiError('SMC_BAD_BODY', 'the body is not valid UTF-8 text', '/');
   const maxValues = options.maxValues ?? MAX_JSON_VALUES;
-  const values = countJsonValues(bytes);
+  const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH;
+  const { values, tooDeepAt } = scanJson(bytes, maxDepth);
   if (values > maxValues)
     throw new ApiError('SMC_BAD_BODY', `the body holds more than ${maxValues} JSON values`, '/');
+  if (tooDeepAt >= 0) {
+    // The message and field the storable check gives for the same body, without parsing it.
+    const field = pointerAt(bytes, tooDeepAt) || '/';
+    throw new ApiError('SMC_BAD_BODY', `${field} nests deeper than ${maxDepth} levels`, field);
+  }
   const text = bytes.toString('utf8');
   const estimate = text.length * PARSED_BYTES_PER_TEXT_BYTE + values * PARSED_BYTES_PER_VALUE;
   if (options.ticket && !options.ticket.resize(estimate)) throw overBudget();
@@ -133,7 +140,7 @@ export function parseJsonBytes(
   } catch (error) {
     throw new ApiError('SMC_BAD_BODY', `the body is not JSON (${(error as Error).message})`, '/');
   }
-  const fault = findUnstorableJson(value, options.maxDepth ?? MAX_JSON_DEPTH);
+  const fault = findUnstorableJson(value, maxDepth);
   if (fault) {
     const field = fault.field || '/';
     throw new ApiError('SMC_BAD_BODY', `${field} ${fault.reason}`, field);
@@ -141,23 +148,9 @@ export function parseJsonBytes(
   return value;
 }
 
-/**
- * An upper bound on the values JSON.parse would build from `bytes`: containers, plus one per
- * separator, in one pass that skips string contents. Iterative, so any nesting is safe here.
- */
+/** An upper bound on the values JSON.parse would build from `bytes` (see json-scan.ts). */
 export function countJsonValues(bytes: Uint8Array): number {
-  let values = 1;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i] as number;
-    if (inString) {
-      if (b === 0x5c)
-        i++; // backslash: skip the escaped byte
-      else if (b === 0x22) inString = false;
-    } else if (b === 0x22) inString = true;
-    else if (b === 0x2c || b === 0x7b || b === 0x5b) values++; // , { [
-  }
-  return values;
+  return scanJson(bytes, Number.POSITIVE_INFINITY).values;
 }
 
 function dropTheRest(stream: Readable): void {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { type AgentTask, MAX_TASKS_PER_RESPONSE } from '../../protocol/index.js';
 import { isDatabaseUnavailable } from '../store/database-errors.js';
+import { logRowsText } from './log-rows.js';
 import type { QueuedReplication, StoredReplication } from './types.js';
 
 const MAX_TASKS = MAX_TASKS_PER_RESPONSE;
@@ -309,11 +310,11 @@ interface BatchLogs {
 }
 
 function logsOf(items: readonly QueuedReplication[]): BatchLogs {
-  const rows: { a: string; s: number; t: string; at: string; d: unknown }[] = [];
+  const rows: string[] = [];
   const sent: number[] = [];
   const first: number[] = [];
   const last: number[] = [];
-  for (const { agentId, body } of items) {
+  for (const { agentId, body, logRows } of items) {
     sent.push(body.logs.length);
     if (body.logs.length === 0) {
       first.push(0);
@@ -326,10 +327,9 @@ function logsOf(items: readonly QueuedReplication[]): BatchLogs {
     for (const seq of seqs) if (seq === through + 1) through = seq;
     first.push(seqs[0] as number);
     last.push(through);
-    for (const log of body.logs)
-      rows.push({ a: agentId, s: log.seq, t: log.type, at: log.time, d: log.data });
+    rows.push(logRows ?? logRowsText(agentId, body.logs));
   }
-  return { json: JSON.stringify(rows), sent, first, last };
+  return { json: `[${rows.join(',')}]`, sent, first, last };
 }
 
 interface LogsOutcome {

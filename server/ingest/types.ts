@@ -7,6 +7,12 @@ export interface QueuedReplication {
   readonly body: ReplicateRequest;
   /** Serialised size, for the queue's memory bound. */
   readonly bytes: number;
+  /**
+   * This replication's logs as rows of the batch's log document (`{"a":..,"s":..,"t":..,
+   * "at":..,"d":..}` joined by commas), written while their data was serialised for its size
+   * check, so no log's data is serialised twice. Without it the batch serialises the rows.
+   */
+  readonly logRows?: string;
   readonly enqueuedAt: number;
   resolve(result: StoredReplication): void;
   reject(error: Error): void;

@@ -4,7 +4,9 @@ import { LOG_TYPES, type LogType } from '../../protocol/index.js';
 /** Weeks created ahead of now for every log type, so the default partition stays near empty. */
 export const WEEKS_AHEAD = 2;
 
-const WEEK_MILLIS = 7 * 86_400_000;
+/** One partition's span per log type; the plan's growth model counts it (sizing). */
+export const LOG_PARTITION_MILLIS = 7 * 86_400_000;
+const WEEK_MILLIS = LOG_PARTITION_MILLIS;
 /** `logs_<type>_w<yyyymmdd>`: a week's partition as migration 12 names it. */
 const PARTITION_NAME = /^logs_([a-z]+)_w(\d{4})(\d{2})(\d{2})$/;
 

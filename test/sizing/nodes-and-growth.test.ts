@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { LOG_PARTITION_MILLIS } from '../../server/store/log-partitions.js';
 import { DEFAULT_RETENTION_DAYS } from '../../server/store/retention.js';
 import { TYPE_WEIGHTS } from '../../simulator/profile/events.js';
 import {
+  LOG_PARTITION_DAYS,
   LOG_TYPE_MIX,
   MEASURED_BYTES_PER_LOG,
   planDatabaseGrowth,
@@ -64,6 +66,7 @@ describe('server nodes: the larger of rate and sessions, at least 2 with HA', ()
 describe('database growth: logs x retention sizes the disk, the tier is the floor', () => {
   it('keeps its retention and mix in step with the server and the simulator', () => {
     expect(RETENTION_DAYS).toEqual(DEFAULT_RETENTION_DAYS);
+    expect(LOG_PARTITION_DAYS * 86_400_000).toBe(LOG_PARTITION_MILLIS);
     expect(LOG_TYPE_MIX).toEqual(Object.fromEntries(TYPE_WEIGHTS));
   });
 
@@ -72,7 +75,10 @@ describe('database growth: logs x retention sizes the disk, the tier is the floo
     const twice = planDatabaseGrowth(20_000, 20);
     const busier = planDatabaseGrowth(10_000, 40);
     expect(one.meanRetentionDays).toBe(76.5);
-    expect(one.logsAtSteadyState).toBe(10_000 * 20 * 76.5);
+    // Retention drops whole weeks: a log waits up to one more week in its partition.
+    expect(one.heldDaysAtMost).toBe(76.5 + 7);
+    expect(one.logsAtSteadyState).toBe(10_000 * 20 * (76.5 + 7));
+    expect(one.assumption).toMatch(/up to 7 more \(logs expire by whole weekly partitions\)/);
     expect(twice.logsAtSteadyState).toBe(2 * one.logsAtSteadyState);
     expect(busier.logsAtSteadyState).toBe(2 * one.logsAtSteadyState);
     expect(one.dataGiB).toBeCloseTo(
