@@ -167,6 +167,12 @@ export class Database extends Construct {
 
     if (this.placement === 'managed') {
       const machine = planMachine(plan, 'database');
+      if (machine.azure?.kind === 'cosmosdb-postgresql-cluster')
+        throw new PropsError(
+          'database.engine',
+          "is 'postgresql' but the plan sized a Citus cluster (databaseEngine 'citus'): give engine 'citus' or re-plan without it",
+          this.engine,
+        );
       const choice =
         machine.azure?.kind === 'postgresql-flexible-server' ? machine.azure : undefined;
       if (!choice)

@@ -14,6 +14,11 @@ import { AGENT_PORT, ManagementServer } from './management-server.js';
 import { MobileDeviceConnector } from './mobile-device-connector.js';
 import { Network } from './network.js';
 import { type OfficeProps, type ResolvedOffice, resolveOffices } from './offices.js';
+import { RogueDetectionSensor } from './rd-sensor.js';
+
+/** Which networks get a Rogue Detection Sensor. */
+export type SensorPlacement = 'per-network' | 'main-site' | 'none';
+export const SENSOR_PLACEMENTS: readonly SensorPlacement[] = ['per-network', 'main-site', 'none'];
 
 export interface SmcDeploymentProps extends ArtifactProps {
   readonly platform: Platform;
@@ -53,6 +58,16 @@ export interface SmcDeploymentProps extends ArtifactProps {
     | 'backupCopyTarget'
     | 'engine'
   >;
+  readonly rogueDetection?: {
+    /**
+     * One sensor per network (the main site and each office, as the plan counts them), the
+     * main site's only (e.g. Azure with on-premises offices: an office sensor in the VNet hears
+     * none of the office's broadcasts), or none. @default 'per-network'
+     */
+    readonly sensors?: SensorPlacement;
+    /** The interface every sensor watches. @default every interface of its host */
+    readonly interface?: string;
+  };
   /** Tags on every taggable resource, beside `managed-by` and `smc-tier`. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -72,6 +87,8 @@ export class SmcDeployment extends Construct {
   readonly proxies: readonly HttpProxy[];
   readonly offices: readonly ResolvedOffice[];
   readonly mobileDeviceConnector: MobileDeviceConnector | undefined;
+  /** Rogue Detection Sensors: the main site's first, then the offices' in plan order. */
+  readonly sensors: readonly RogueDetectionSensor[];
 
   constructor(scope: Construct, id: string, props: SmcDeploymentProps) {
     super(scope, id);
@@ -93,6 +110,15 @@ export class SmcDeployment extends Construct {
       flavor: props.proxy?.flavor,
     });
 
+    const sensorPlacement = props.rogueDetection?.sensors ?? 'per-network';
+    if (!SENSOR_PLACEMENTS.includes(sensorPlacement)) {
+      throw new PropsError(
+        'rogueDetection.sensors',
+        `must be one of ${SENSOR_PLACEMENTS.map((p) => `'${p}'`).join(', ')}`,
+        sensorPlacement,
+      );
+    }
+
     const placement = plan.placement.database;
     const hasMdm = plan.input.mobileDevices > 0;
     const hostZones: Zone[] = [
@@ -100,19 +126,22 @@ export class SmcDeployment extends Construct {
       ...(placement === 'dedicated-host' ? ['database' as const] : []),
       ...(this.offices.length > 0 ? ['proxy' as const] : []),
       ...(hasMdm ? ['mdm' as const] : []),
+      ...(sensorPlacement !== 'none' ? ['sensor' as const] : []),
     ];
     const zones: Zone[] = placement === 'managed' ? [...hostZones, 'database'] : hostZones;
     const databaseZone: Zone | null =
       placement === 'server-host' ? (hasMdm ? 'server' : null) : 'database';
     const union = (lists: readonly (readonly string[])[]) => [...new Set(lists.flat())];
 
+    // The prop, else what the plan chose (a plan made with databaseEngine 'citus').
+    const databaseEngine = props.database?.engine ?? planDatabaseEngine(plan);
     this.network = new Network(this, 'Network', {
       platform,
       zones,
       hostZones,
       databaseZone,
       serverPeers: plan.placement.serverCount > 1,
-      ...(props.database?.engine ? { databaseEngine: props.database.engine } : {}),
+      ...(databaseEngine === 'citus' ? { databaseEngine } : {}),
       ...(agentCidrs ? { agentCidrs } : {}),
       ...(props.adminCidrs ? { adminCidrs: props.adminCidrs } : {}),
       ...(props.deviceCidrs ? { deviceCidrs: props.deviceCidrs } : {}),
@@ -136,6 +165,7 @@ export class SmcDeployment extends Construct {
         placement === 'server-host' ? cidrsOf('mdm') : [...cidrsOf('server'), ...cidrsOf('mdm')],
       databaseCidrs: cidrsOf('database'),
       ...props.database,
+      engine: databaseEngine,
     });
     const artifactProps: ArtifactProps = {
       version: artifact.version,
@@ -178,6 +208,24 @@ export class SmcDeployment extends Construct {
           ...artifactProps,
         })
       : undefined;
+    const sensorNetworks =
+      sensorPlacement === 'none'
+        ? []
+        : [undefined, ...(sensorPlacement === 'per-network' ? this.offices : [])];
+    this.sensors = sensorNetworks.map(
+      (office) =>
+        new RogueDetectionSensor(this, office ? `RdSensor-${office.name}` : 'RdSensor', {
+          platform,
+          plan,
+          certificateAuthority: this.certificateAuthority,
+          serverUrl: this.server.agentUrl,
+          ...(office ? { office: { name: office.name, index: office.index } } : {}),
+          ...(props.rogueDetection?.interface !== undefined
+            ? { interface: props.rogueDetection.interface }
+            : {}),
+          ...artifactProps,
+        }),
+    );
 
     Aspects.of(this).add(new TaggingAspect(tags));
     // Both platforms are constructs holding shared resources (resource group, vault, zone).
@@ -217,6 +265,11 @@ export class SmcDeployment extends Construct {
       'office_proxies',
       Object.fromEntries(this.proxies.map((p) => [p.officeName, [...p.addresses]])),
       'Each office and the proxies (host:3128) its agents use',
+    );
+    output(
+      'rd_sensor_hosts',
+      this.sensors.map((s) => s.host.fqdn),
+      'Rogue Detection Sensors (smc rd-sensor), the main site first, then each office in order',
     );
     output(
       'server_address',
@@ -272,5 +325,17 @@ function resolvePlan(props: SmcDeploymentProps): SizingPlan {
       'plan',
       'give a plan (planDeployment) or sizing inputs ({ clients, ... })',
     );
-  return planDeployment({ ...props.sizing, platform: props.platform.kind });
+  return planDeployment({
+    ...props.sizing,
+    platform: props.platform.kind,
+    // The engine sizes the database: a Citus cluster may outgrow one Flexible Server's disk.
+    ...(props.database?.engine && props.sizing.databaseEngine === undefined
+      ? { databaseEngine: props.database.engine }
+      : {}),
+  });
+}
+
+function planDatabaseEngine(plan: SizingPlan): 'postgresql' | 'citus' {
+  const database = plan.machines.find((m) => m.role === 'database');
+  return database?.azure?.kind === 'cosmosdb-postgresql-cluster' ? 'citus' : 'postgresql';
 }

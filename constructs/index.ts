@@ -11,5 +11,6 @@ export * from './network.js';
 export * from './offices.js';
 export * from './policy/index.js';
 export * from './ports.js';
+export * from './rd-sensor.js';
 export * from './version.js';
 export * from './vms-hosts.js';

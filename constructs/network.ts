@@ -85,6 +85,7 @@ export class Network extends Construct {
       officeProxyCidrs,
       adminCidrs: this.adminCidrs,
       deviceCidrs,
+      lanCidrs: lanOf([...this.agentCidrs, ...officeAgentCidrs]),
       serverPeers: props.serverPeers ?? false,
     });
     assertNothingAdministrativeFromInternet(this.rules);
@@ -96,6 +97,15 @@ export class Network extends Construct {
       ...(props.databaseEngine === 'citus' ? { managedDatabase: 'citus' as const } : {}),
     });
   }
+}
+
+/**
+ * Where the sensors' DHCP broadcasts come from: the agents' networks without any whole-internet
+ * entry (agents may come from anywhere, broadcasts only from the LAN), else the private ranges.
+ */
+function lanOf(agentRanges: readonly string[]): readonly string[] {
+  const lan = [...new Set(agentRanges)].filter((cidr) => !isWholeInternet(cidr));
+  return lan.length > 0 ? lan : PRIVATE_RANGES;
 }
 
 /** The last line of defence, whatever the table says: no administrative port from anywhere. */

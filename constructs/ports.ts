@@ -1,15 +1,23 @@
-import type { FirewallRule, TrafficSource, Zone } from '../provider/platform.js';
+import type { FirewallRule, TrafficSource, TransportProtocol, Zone } from '../provider/platform.js';
 
 /**
  * Who opens a connection: address ranges given in props (agents at the main site, agents in
- * the branch offices, administrators, mobile devices), or the hosts of a zone.
+ * the branch offices, administrators, mobile devices), the machines of the LANs the sensors
+ * stand in (`lan`, for DHCP), or the hosts of a zone.
  */
-export type PortSource = 'agents' | 'officeAgents' | 'admins' | 'devices' | Zone;
+export type PortSource = 'agents' | 'officeAgents' | 'admins' | 'devices' | 'lan' | Zone;
+
+/**
+ * The source address of a DHCP client that has no address yet (DISCOVER, first REQUEST):
+ * RFC 2131 section 4.1. Without it a host firewall drops exactly the broadcasts a sensor
+ * learns new machines from.
+ */
+export const UNCONFIGURED_DHCP_CLIENT = '0.0.0.0/32';
 
 export interface PortEntry {
   readonly name: string;
   readonly port: number;
-  readonly protocol: 'tcp';
+  readonly protocol: TransportProtocol;
   /** The zone whose hosts listen. `database` falls back to `server` when PostgreSQL shares that host. */
   readonly listener: Zone;
   readonly from: readonly PortSource[];
@@ -27,9 +35,9 @@ export const PORT_TABLE: readonly PortEntry[] = [
     port: 2222,
     protocol: 'tcp',
     listener: 'server',
-    // Proxies tunnel agents' CONNECT to it, the MDM connector relays like an agent, and HA
-    // peers reach each other through the load balancer.
-    from: ['agents', 'proxy', 'mdm', 'server'],
+    // Proxies tunnel agents' CONNECT to it, the MDM connector relays like an agent, HA peers
+    // reach each other through the load balancer, and sensors report what they saw.
+    from: ['agents', 'proxy', 'mdm', 'server', 'sensor'],
     purpose: 'replication, TLS + HTTP/2 (guide: ports)',
   },
   {
@@ -84,6 +92,26 @@ export const PORT_TABLE: readonly PortEntry[] = [
     purpose: 'PostgreSQL for the server and the MDM connector (ours)',
   },
   {
+    name: 'dhcp-requests',
+    port: 67,
+    protocol: 'udp',
+    listener: 'sensor',
+    // Clients broadcast DISCOVER/REQUEST from 0.0.0.0 or their LAN address; `smc rd-sensor`
+    // listens here without answering (a DHCP server on the same host keeps working).
+    from: ['lan'],
+    purpose: 'DHCP client broadcasts the Rogue Detection Sensor hears (RFC 2131; ours)',
+  },
+  {
+    name: 'dhcp-replies',
+    port: 68,
+    protocol: 'udp',
+    listener: 'sensor',
+    // OFFER/ACK broadcasts from the LAN's DHCP server or relay (they carry the address handed
+    // out); admitted so the host firewall does not drop them on the sensor's host.
+    from: ['lan'],
+    purpose: 'DHCP server broadcasts on the sensor host (RFC 2131; ours)',
+  },
+  {
     name: 'ssh',
     port: 22,
     protocol: 'tcp',
@@ -113,6 +141,11 @@ export interface RuleContext {
   readonly officeProxyCidrs?: readonly string[];
   readonly adminCidrs: readonly string[];
   readonly deviceCidrs: readonly string[];
+  /**
+   * The LANs the sensors stand in (the main site's and the offices' agent ranges, never the
+   * internet: a broadcast does not cross a router). The DHCP rows add 0.0.0.0/32. @default []
+   */
+  readonly lanCidrs?: readonly string[];
   /** An HA pair: the servers reach each other (and the load balancer) on 2222. */
   readonly serverPeers: boolean;
 }
@@ -174,6 +207,12 @@ function sourceOf(from: PortSource, context: RuleContext): TrafficSource | null 
       return { kind: 'cidrs', label: from, cidrs: context.adminCidrs };
     case 'devices':
       return { kind: 'cidrs', label: from, cidrs: context.deviceCidrs };
+    case 'lan': {
+      const lan = context.lanCidrs ?? [];
+      return lan.length > 0
+        ? { kind: 'cidrs', label: from, cidrs: [...lan, UNCONFIGURED_DHCP_CLIENT] }
+        : null;
+    }
     case 'proxy':
       // Proxies the platform does not build (on-premises) are known by their offices' ranges.
       if ((context.officeProxyCidrs ?? []).length > 0) {

@@ -11,6 +11,7 @@ export function hostCountsFor(plan: SizingPlan): Record<HostRole, number> {
     proxy: count('proxy'),
     mdm: count('mdm'),
     loadBalancer: plan.placement.loadBalancer ? 1 : 0,
+    sensor: plan.rogueDetection.sensors,
   };
 }
 

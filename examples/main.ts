@@ -68,6 +68,9 @@ export class SmcStack extends TerraformStack {
         { name: 'nantes', agentCidrs: ['10.23.0.0/16'] },
       ],
       proxy: { flavor: 'apache', updateHosts: ['updates.acme.example'] },
+      // A sensor hears only its own LAN's broadcasts: the VNet's here. The offices' sensors
+      // belong on the offices' LANs (an existing host there, platform vms).
+      rogueDetection: { sensors: 'main-site' },
       database: { backupRetentionDays: 35 },
       // The offline route: hosts install from the company's mirrors, never the internet.
       artifact: 'https://mirror.acme.example/smc/smc-kit-0.1.0-offline.tgz',

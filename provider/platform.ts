@@ -8,11 +8,17 @@ import type { CloudConfig } from './cloud-init.js';
 
 export type PlatformKind = 'azure' | 'vms';
 
-/** A network segment holding one kind of host; firewall rules are written per zone. */
-export type Zone = 'server' | 'database' | 'proxy' | 'mdm';
-export const ZONES: readonly Zone[] = ['server', 'database', 'proxy', 'mdm'];
+/**
+ * A network segment holding one kind of host; firewall rules are written per zone. New zones
+ * go at the end: Azure numbers each zone's subnet by its place here.
+ */
+export type Zone = 'server' | 'database' | 'proxy' | 'mdm' | 'sensor';
+export const ZONES: readonly Zone[] = ['server', 'database', 'proxy', 'mdm', 'sensor'];
 
-export type HostRole = 'server' | 'database' | 'proxy' | 'mdm' | 'loadBalancer';
+export type HostRole = 'server' | 'database' | 'proxy' | 'mdm' | 'loadBalancer' | 'sensor';
+
+/** What a firewall rule admits: TCP connections, or UDP datagrams (DHCP the sensor hears). */
+export type TransportProtocol = 'tcp' | 'udp';
 
 /** Where allowed traffic comes from: hosts of a zone, or named address ranges. */
 export type TrafficSource =
@@ -24,7 +30,7 @@ export interface FirewallRule {
   /** Stable, unique, lower-case with hyphens; the rule's name on every platform. */
   readonly name: string;
   readonly port: number;
-  readonly protocol: 'tcp';
+  readonly protocol: TransportProtocol;
   readonly to: Zone;
   readonly from: TrafficSource;
   readonly purpose: string;
@@ -86,7 +92,10 @@ export interface MachineSpec {
   /** Short host name, e.g. 'smc-server-1'; the DNS name is `${hostname}.${dnsZone}`. */
   readonly hostname: string;
   readonly zone: Zone;
-  /** Proxies only: the branch office the host serves (on vms, the hosts listed for it). */
+  /**
+   * Proxies and sensors only: the branch office the host serves (on vms, the hosts listed for
+   * it). A sensor without one watches the main site.
+   */
   readonly office?: string;
   readonly shape: MachineShape;
   /** Azure size from the plan; other platforms use the shape only. */

@@ -1,6 +1,6 @@
 import { DATABASE_DISK_HEADROOM, MEASURED_BYTES_PER_COMPUTER } from './database-growth.js';
 import { SizingInputError } from './errors.js';
-import type { SizingPlan } from './plan-types.js';
+import type { AzureCitusChoice, SizingPlan } from './plan-types.js';
 
 /**
  * The shape of an Azure Cosmos DB for PostgreSQL (Citus) cluster for a plan: the route past one
@@ -49,9 +49,41 @@ function fitOrLargest(allowed: readonly number[], wanted: number): number {
   return smallestAtLeast(allowed, wanted) ?? Math.max(...allowed);
 }
 
+/**
+ * The plan's cluster: the one it chose (`databaseEngine: 'citus'`), else the cluster the same
+ * rule gives for a plan made for one PostgreSQL.
+ */
 export function citusClusterFor(plan: SizingPlan): CitusClusterPlan {
-  const clients = plan.input.clients;
-  const planCores = plan.machines.find((m) => m.role === 'database')?.cores ?? 4;
+  const database = plan.machines.find((m) => m.role === 'database');
+  if (database?.azure?.kind === 'cosmosdb-postgresql-cluster') return database.azure;
+  return citusClusterShape({
+    clients: plan.input.clients,
+    databaseCores: database?.cores ?? 4,
+    databaseDiskGiB: plan.databaseGrowth.diskGiB,
+    highAvailability: plan.placement.highAvailability,
+    logsPerClientPerDay: plan.input.logsPerClientPerDay,
+  });
+}
+
+/** What the cluster rule reads of a plan. */
+export interface CitusSizingBasis {
+  readonly clients: number;
+  /** The cores one PostgreSQL of the tier would have. */
+  readonly databaseCores: number;
+  /** The growth model's database disk (all logs). */
+  readonly databaseDiskGiB: number;
+  readonly highAvailability: boolean;
+  readonly logsPerClientPerDay: number;
+}
+
+/** The cluster as the plan records it (`machines[database].azure`). */
+export function citusChoiceFor(basis: CitusSizingBasis): AzureCitusChoice {
+  return { kind: 'cosmosdb-postgresql-cluster', ...citusClusterShape(basis) };
+}
+
+function citusClusterShape(basis: CitusSizingBasis): CitusClusterPlan {
+  const { clients } = basis;
+  const planCores = basis.databaseCores;
   const count = Math.max(CITUS_MIN_WORKERS, Math.ceil(clients / CITUS_CLIENTS_PER_WORKER));
   if (count > CITUS_MAX_WORKERS) {
     throw new SizingInputError(
@@ -65,13 +97,13 @@ export function citusClusterFor(plan: SizingPlan): CitusClusterPlan {
   const workerVCores = fitOrLargest(CITUS_WORKER_VCORES, Math.ceil((planCores * 2) / count));
   // ours: every statement passes the coordinator, so it keeps the single server's cores.
   const coordinatorVCores = fitOrLargest(CITUS_COORDINATOR_VCORES, planCores);
-  const perWorkerGiB = Math.ceil(plan.databaseGrowth.diskGiB / count);
+  const perWorkerGiB = Math.ceil(basis.databaseDiskGiB / count);
   const workerStorage = smallestAtLeast(CITUS_WORKER_STORAGE_GIB, perWorkerGiB);
   if (workerStorage === undefined) {
     throw new SizingInputError(
       'logsPerClientPerDay',
       `makes each of ${count} Citus workers hold ${perWorkerGiB.toLocaleString('en-US')} GiB, more than a worker's largest disk (${Math.max(...CITUS_WORKER_STORAGE_GIB)} GiB)`,
-      plan.input.logsPerClientPerDay,
+      basis.logsPerClientPerDay,
     );
   }
   // The coordinator holds no logs: metadata, the tasks reference table, computers' rows at most.
@@ -82,7 +114,7 @@ export function citusClusterFor(plan: SizingPlan): CitusClusterPlan {
   return {
     coordinator: { vCores: coordinatorVCores, storageGiB: coordinatorStorage },
     workers: { count, vCores: workerVCores, storageGiB: workerStorage },
-    highAvailability: plan.placement.highAvailability,
-    assumption: `Citus cluster (ours): ${count} workers = max(${CITUS_MIN_WORKERS}, ceil(${clients.toLocaleString('en-US')} clients / ${CITUS_CLIENTS_PER_WORKER.toLocaleString('en-US')})), each ${workerVCores} vCores (2x the plan's ${planCores} database cores over the workers) and ${workerStorage} GiB (the plan's ${plan.databaseGrowth.diskGiB} GiB database disk over the workers, logs sharded by agent id); coordinator ${coordinatorVCores} vCores (the plan's) and ${coordinatorStorage} GiB (no logs)${plan.placement.highAvailability ? '; a standby per node (HA)' : ''}`,
+    highAvailability: basis.highAvailability,
+    assumption: `Citus cluster (ours): ${count} workers = max(${CITUS_MIN_WORKERS}, ceil(${clients.toLocaleString('en-US')} clients / ${CITUS_CLIENTS_PER_WORKER.toLocaleString('en-US')})), each ${workerVCores} vCores (2x the plan's ${planCores} database cores over the workers) and ${workerStorage} GiB (the plan's ${basis.databaseDiskGiB} GiB database disk over the workers, logs sharded by agent id); coordinator ${coordinatorVCores} vCores (the plan's) and ${coordinatorStorage} GiB (no logs)${basis.highAvailability ? '; a standby per node (HA)' : ''}`,
   };
 }

@@ -17,6 +17,9 @@ import {
 } from './server-nodes.js';
 
 export const PLATFORMS = ['azure', 'vms'] as const;
+/** One PostgreSQL (Flexible Server, or the hosts' own), or Citus (Azure Cosmos DB for PostgreSQL). */
+export const DATABASE_ENGINES = ['postgresql', 'citus'] as const;
+export type DatabaseEngineChoice = (typeof DATABASE_ENGINES)[number];
 export type Platform = (typeof PLATFORMS)[number];
 
 export const PHASES = ['deployment', 'steady'] as const;
@@ -47,6 +50,11 @@ export interface SizingInput {
   /** Logs a computer sends per day in steady use; sizes the database. @default 20 (ours) */
   readonly logsPerClientPerDay?: number;
   /**
+   * 'citus' shards the logs over a Cosmos DB for PostgreSQL cluster (Azure only): the database
+   * may then outgrow one Flexible Server. @default 'postgresql'
+   */
+  readonly databaseEngine?: DatabaseEngineChoice;
+  /**
    * Server CPU per replication in microseconds (a rehearsal prints yours); sizes server nodes
    * by rate. @default 218 (measured on our machines)
    */
@@ -70,6 +78,7 @@ export interface NormalizedSizingInput {
   readonly phase: Phase;
   readonly replicationIntervalSeconds: number | null;
   readonly logsPerClientPerDay: number;
+  readonly databaseEngine: DatabaseEngineChoice;
   readonly serverUsPerReplication: number;
   readonly serverKiBPerSession: number;
 }
@@ -84,6 +93,7 @@ const KNOWN_FIELDS = new Set([
   'phase',
   'replicationIntervalSeconds',
   'logsPerClientPerDay',
+  'databaseEngine',
   'serverUsPerReplication',
   'serverKiBPerSession',
 ]);
@@ -147,6 +157,14 @@ export function normalizeSizingInput(raw: unknown): NormalizedSizingInput {
     MAX_LOGS_PER_CLIENT_PER_DAY,
     DEFAULT_LOGS_PER_CLIENT_PER_DAY,
   );
+  const databaseEngine = oneOf(input, 'databaseEngine', DATABASE_ENGINES, 'postgresql');
+  if (databaseEngine === 'citus' && platform !== 'azure') {
+    throw new SizingInputError(
+      'databaseEngine',
+      `must be 'postgresql' on ${platform}: Citus is offered only as Azure Cosmos DB for PostgreSQL (platform 'azure'); smc-kit installs no Citus packages on hosts`,
+      databaseEngine,
+    );
+  }
   const serverUsPerReplication = numberIn(
     input,
     'serverUsPerReplication',
@@ -172,6 +190,7 @@ export function normalizeSizingInput(raw: unknown): NormalizedSizingInput {
     phase,
     replicationIntervalSeconds,
     logsPerClientPerDay,
+    databaseEngine,
     serverUsPerReplication,
     serverKiBPerSession,
   };

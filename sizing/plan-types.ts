@@ -22,6 +22,20 @@ export interface AzurePostgresChoice {
   readonly highAvailability: 'ZoneRedundant' | 'Disabled';
 }
 
+/** Azure Cosmos DB for PostgreSQL (Citus): the database when `databaseEngine` is 'citus'. */
+export interface AzureCitusChoice {
+  readonly kind: 'cosmosdb-postgresql-cluster';
+  readonly coordinator: { readonly vCores: number; readonly storageGiB: number };
+  readonly workers: {
+    readonly count: number;
+    readonly vCores: number;
+    readonly storageGiB: number;
+  };
+  /** A standby per node (Azure's ha_enabled). */
+  readonly highAvailability: boolean;
+  readonly assumption: string;
+}
+
 export interface MachinePlan {
   readonly role: MachineRole;
   /** How many of this machine (an HA pair is 2). */
@@ -32,7 +46,7 @@ export interface MachinePlan {
   /** Where the shape comes from (guide section or ours, with the reason). */
   readonly source: string;
   /** The concrete Azure size; absent on `vms`, where only the shape applies. */
-  readonly azure?: AzureVmChoice | AzurePostgresChoice;
+  readonly azure?: AzureVmChoice | AzurePostgresChoice | AzureCitusChoice;
 }
 
 export type DatabasePlacement = 'server-host' | 'dedicated-host' | 'managed';
@@ -109,9 +123,9 @@ export interface SizingPlan {
   };
   /**
    * Rogue Detection Sensors (issue 19): one per network, the main site's and each office's, on
-   * a small host of that network (it must see the LAN's ARP and DHCP broadcasts). No port of
-   * its own: it reports to the server on 2222 like an agent, and listens to nothing but the
-   * broadcasts on its own LAN.
+   * a small host of that network (it must see the LAN's ARP and DHCP broadcasts). No TCP port
+   * of its own: it reports to the server on 2222 like an agent, and takes nothing but its own
+   * LAN's DHCP broadcasts (UDP 67/68 in the port table).
    */
   readonly rogueDetection: {
     readonly sensors: number;

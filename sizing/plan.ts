@@ -4,6 +4,7 @@ import {
   azurePostgresStorageFor,
   azureVmSizeFor,
 } from './azure-sizes.js';
+import { citusChoiceFor } from './citus-cluster.js';
 import { type DatabaseGrowth, planDatabaseGrowth } from './database-growth.js';
 import { SizingInputError } from './errors.js';
 import { type NormalizedSizingInput, normalizeSizingInput } from './input.js';
@@ -151,7 +152,10 @@ export function planDeployment(raw: unknown): SizingPlan {
       serverOnVirtualMachine: tier.guide.serverOnVirtualMachine,
     },
     ours: {
-      databaseEngine: ourDatabaseEngine(database, input.highAvailability),
+      databaseEngine:
+        input.databaseEngine === 'citus' && database === 'managed'
+          ? `Citus (Azure Cosmos DB for PostgreSQL: logs sharded by agent id${input.highAvailability ? ', a standby per node' : ''})`
+          : ourDatabaseEngine(database, input.highAvailability),
       appliance:
         'none: the server is an npm package run by systemd on any Linux host, sized by this plan',
     },
@@ -234,12 +238,30 @@ function machinePlans(
     { role: 'server', count: serverCount, ...shapeOf(server), ...vm(server, false) },
   ];
 
-  if (database === 'managed') {
+  if (database === 'managed' && input.databaseEngine === 'citus') {
+    // The logs are sharded over the workers: their disks are checked, not one server's.
+    const cluster = citusChoiceFor({
+      clients: input.clients,
+      databaseCores: databaseShape.cores,
+      databaseDiskGiB: growth.diskGiB,
+      highAvailability: input.highAvailability,
+      logsPerClientPerDay: input.logsPerClientPerDay,
+    });
+    machines.push({
+      role: 'database',
+      count: 1 + cluster.workers.count,
+      cores: cluster.coordinator.vCores + cluster.workers.count * cluster.workers.vCores,
+      memoryGiB: databaseShape.memoryGiB,
+      diskGiB: cluster.coordinator.storageGiB + cluster.workers.count * cluster.workers.storageGiB,
+      source: cluster.assumption,
+      azure: cluster,
+    });
+  } else if (database === 'managed') {
     const largest = AZURE_POSTGRES_STORAGE_GIB[AZURE_POSTGRES_STORAGE_GIB.length - 1] ?? 0;
     if (databaseShape.diskGiB > largest) {
       throw new SizingInputError(
         'logsPerClientPerDay',
-        `makes the database grow to ${growth.diskGiB.toLocaleString('en-US')} GiB of disk at steady state, more than one Flexible Server holds (${largest.toLocaleString('en-US')} GiB): send fewer logs, keep them shorter, or split the deployment`,
+        `makes the database grow to ${growth.diskGiB.toLocaleString('en-US')} GiB of disk at steady state, more than one Flexible Server holds (${largest.toLocaleString('en-US')} GiB): send fewer logs, keep them shorter, shard them (database engine citus) or split the deployment`,
         input.logsPerClientPerDay,
       );
     }

@@ -13,6 +13,7 @@ export const PLAN_FLAGS = {
   phase: '--phase',
   replicationIntervalSeconds: '--interval',
   logsPerClientPerDay: '--logs-per-client-day',
+  databaseEngine: '--database',
   serverUsPerReplication: '--server-us-per-replication',
   serverKiBPerSession: '--server-kib-per-session',
 } as const;
@@ -28,6 +29,8 @@ export interface PlanFlagValues {
   phase?: string;
   interval?: number;
   logsPerClientDay?: number | string;
+  /** `smc plan --database` and `smc synth --database`. */
+  database?: string;
   serverUsPerReplication?: number | string;
   serverKibPerSession?: number | string;
 }
@@ -103,6 +106,7 @@ export function planInputFrom(
     ...(values.logsPerClientDay === undefined
       ? {}
       : { logsPerClientPerDay: values.logsPerClientDay }),
+    ...(values.database === undefined ? {} : { databaseEngine: values.database }),
     ...(values.serverUsPerReplication === undefined
       ? {}
       : { serverUsPerReplication: values.serverUsPerReplication }),

@@ -75,6 +75,21 @@ export const SynthConfigSchema = Type.Object(
         Strict,
       ),
     ),
+    rogueDetection: Type.Optional(
+      Type.Object(
+        {
+          sensors: Type.Optional(
+            Type.Union([
+              Type.Literal('per-network'),
+              Type.Literal('main-site'),
+              Type.Literal('none'),
+            ]),
+          ),
+          interface: Type.Optional(Type.String()),
+        },
+        Strict,
+      ),
+    ),
     tags: Type.Optional(Type.Record(Type.String(), Type.String())),
     // where the hosts install from
     version: Type.Optional(Type.String()),

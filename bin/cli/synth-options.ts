@@ -204,6 +204,8 @@ export function resolveSynthSettings(command: Command, flags: SynthFlagValues): 
         : {}),
     ...(interval !== undefined ? { interval } : {}),
     ...(officeClients ? { officeClients } : {}),
+    // The engine sizes the database too: a Citus cluster may hold more than one server's disk.
+    ...optional('database', pick('database', 'database.engine', config.database?.engine)),
   };
   for (const [field, option] of Object.entries(PLAN_OPTION_KEYS)) {
     if (typed(option)) fromFlag.add(field);
@@ -235,6 +237,7 @@ export function resolveSynthSettings(command: Command, flags: SynthFlagValues): 
       ...config.database,
       ...optional('engine', pick('database', 'database.engine', config.database?.engine)),
     }),
+    ...optional('rogueDetection', config.rogueDetection),
     ...optional('tags', config.tags),
     ...optional('version', config.version),
     ...optional('artifact', pick('artifact', 'artifact', config.artifact)),

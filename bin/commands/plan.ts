@@ -1,5 +1,5 @@
-import type { Command } from 'commander';
-import { planDeployment } from '../../sizing/index.js';
+import { type Command, Option } from 'commander';
+import { DATABASE_ENGINES, planDeployment } from '../../sizing/index.js';
 import {
   addPlanOptions,
   PLAN_FLAGS,
@@ -21,6 +21,12 @@ export function registerPlanCommand(program: Command): void {
       'Size a deployment from the ESMC 7 guide tables: tier, replication intervals and rates, database placement, machines (and their Azure sizes), proxies, warnings.',
     );
   addPlanOptions(command)
+    .addOption(
+      new Option(
+        '--database <engine>',
+        'azure only: citus = a Cosmos DB for PostgreSQL cluster, logs sharded by agent id, for databases past one Flexible Server',
+      ).choices(DATABASE_ENGINES),
+    )
     .option('--json', 'print only the plan as JSON')
     .addHelpText(
       'after',

@@ -14,7 +14,12 @@ import {
   type SynthSettings,
 } from '../cli/synth-options.js';
 import { UsageError } from '../cli/usage-error.js';
-import { machineRows, renderSynthSummary, type SynthSummary } from '../render/synth-summary.js';
+import {
+  machineRows,
+  renderSynthSummary,
+  type SynthSummary,
+  sensorRows,
+} from '../render/synth-summary.js';
 
 const STACK = 'smc';
 
@@ -123,7 +128,10 @@ async function synthPlan(
     outdir,
     stackFile,
     resourceCounts,
-    machines: machineRows(plan, platform.addressesOf, deployment.database.engine),
+    machines: [
+      ...machineRows(plan, platform.addressesOf, deployment.database.engine),
+      ...sensorRows(plan, deployment.sensors, deployment.sensors[0]?.azureVmSize),
+    ],
     offices: plan.proxies.offices.map((office, i) => ({
       name: settings.deployment.offices?.[i]?.name ?? `office-${office.index}`,
       clients: office.clients,

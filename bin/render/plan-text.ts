@@ -110,6 +110,10 @@ function sizeText(machine: MachinePlan): string {
     const size = AZURE_VM_SIZES.find((candidate) => candidate.name === azure.vmSize);
     return size ? `${azure.vmSize} (${size.cores} cores, ${size.memoryGiB} GiB)` : azure.vmSize;
   }
+  if (azure.kind === 'cosmosdb-postgresql-cluster') {
+    const { coordinator, workers } = azure;
+    return `Citus: coordinator ${coordinator.vCores} vCores / ${coordinator.storageGiB} GiB + ${workers.count} workers of ${workers.vCores} vCores / ${workers.storageGiB} GiB${azure.highAvailability ? ', a standby per node' : ''}`;
+  }
   const ha = azure.highAvailability === 'ZoneRedundant' ? 'zone-redundant HA' : 'no HA';
   return `${azure.skuName} (${azure.tier}, ${azure.storageGiB} GiB, ${ha})`;
 }

@@ -84,6 +84,28 @@ function citusRow(citus: CitusClusterPlan): SynthSummary['machines'][number] {
   };
 }
 
+/**
+ * The Rogue Detection Sensors the deployment built (not a plan machine: the plan counts them
+ * under `rogueDetection`), one row; none when the deployment built none.
+ */
+export function sensorRows(
+  plan: SizingPlan,
+  sensors: readonly { readonly host: { readonly privateAddress: string } }[],
+  azureVmSize: string | undefined,
+): SynthSummary['machines'] {
+  if (sensors.length === 0) return [];
+  const { shape } = plan.rogueDetection;
+  return [
+    {
+      role: 'rd-sensor',
+      count: sensors.length,
+      ...shape,
+      size: azureVmSize ?? 'existing host',
+      addresses: plan.input.platform === 'vms' ? sensors.map((s) => s.host.privateAddress) : [],
+    },
+  ];
+}
+
 /** What `smc synth` prints: where the files went and what applying them creates. */
 export function renderSynthSummary(summary: SynthSummary): string {
   const total = Object.values(summary.resourceCounts).reduce((a, b) => a + b, 0);

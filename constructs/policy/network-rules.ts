@@ -50,7 +50,8 @@ function openToInternet(doc: TerraformJson, port: number, ruleId: string): Polic
   }
   for (const host of hostConfigurations(doc)) {
     for (const line of host.text.split('\n')) {
-      const accept = /ip saddr \{([^}]*)\} tcp dport (\d+) accept/.exec(line);
+      // Either protocol: a port is judged by its number, as NSG rules of any protocol are.
+      const accept = /ip saddr \{([^}]*)\} (?:tcp|udp) dport (\d+) accept/.exec(line);
       if (!accept || Number(accept[2]) !== port) continue;
       const sources = (accept[1] ?? '').split(',').map((s) => s.trim());
       if (sources.some((s) => INTERNET.has(s))) {
@@ -84,6 +85,13 @@ export const NETWORK_RULES: readonly PolicyRule[] = [
   portRule('SMC-NET-HTTP', 80, 'No plain HTTP from the internet', ['CKV_AZURE_160']),
   portRule('SMC-NET-CONSOLE', 2223, 'Console/API not open to the internet', ['AVD-AZU-0047']),
   portRule('SMC-NET-POSTGRES', 5432, 'PostgreSQL not open to the internet', ['AVD-AZU-0047']),
+  // ours: DHCP is a LAN broadcast; a sensor that takes it from anywhere takes forged sightings.
+  portRule('SMC-NET-DHCP-REQUESTS', 67, 'DHCP to the sensors only from their LANs', [
+    'ours: a sensor hears broadcasts, never the internet',
+  ]),
+  portRule('SMC-NET-DHCP-REPLIES', 68, 'DHCP replies to the sensors only from their LANs', [
+    'ours: a sensor hears broadcasts, never the internet',
+  ]),
   {
     id: 'SMC-NET-DEFAULT-DENY',
     title: 'Every security group and host firewall ends in deny',

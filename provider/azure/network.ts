@@ -162,7 +162,7 @@ export class AzureNetwork extends Construct {
       priority,
       direction: 'Inbound',
       access: 'Allow',
-      protocol: 'Tcp',
+      protocol: rule.protocol === 'udp' ? 'Udp' : 'Tcp',
       sourcePortRange: '*',
       destinationPortRange: String(rule.port),
       sourceAddressPrefixes: sources,

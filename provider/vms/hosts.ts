@@ -12,8 +12,9 @@ export interface VmsHost {
   /** SSH port. @default 22 */
   readonly sshPort?: number;
   /**
-   * Proxy hosts only: the branch office (its name) whose agents it serves. Untagged proxy
-   * hosts are handed to the offices in order. @default untagged
+   * Proxy and sensor hosts only: the branch office (its name) whose agents it serves or whose
+   * LAN it watches. Untagged proxy hosts are handed to the offices in order; untagged sensor
+   * hosts to the main site first, then to the offices in order. @default untagged
    */
   readonly office?: string;
 }
@@ -21,13 +22,20 @@ export interface VmsHost {
 /** Hosts per role, in order: the first server is `smc-server-1`, and so on. */
 export type VmsInventory = Readonly<Partial<Record<HostRole, readonly VmsHost[]>>>;
 
+/** New roles go at the end: placeholder addresses are handed out in this order. */
 export const HOST_ROLES: readonly HostRole[] = [
   'server',
   'database',
   'proxy',
   'mdm',
   'loadBalancer',
+  // Rogue Detection Sensors, one per network: a host standing in that LAN (it must hear its
+  // broadcasts), the main site's first.
+  'sensor',
 ];
+
+/** Roles whose hosts belong to a branch office. */
+const OFFICE_ROLES: readonly string[] = ['proxy', 'sensor'];
 
 /**
  * Documentation addresses (RFC 5737 TEST-NET-1/2/3): they route nowhere, so a plan made with
@@ -58,10 +66,10 @@ export function validateInventory(raw: unknown, label = 'hosts'): VmsInventory {
       throw new PropsError(`${label}.${key}`, 'must be an array of hosts', list);
     inventory[key as HostRole] = list.map((host, i) => {
       const parsed = validateHost(host, `${label}.${key}[${i}]`);
-      if (parsed.office !== undefined && key !== 'proxy') {
+      if (parsed.office !== undefined && !OFFICE_ROLES.includes(key)) {
         throw new PropsError(
           `${label}.${key}[${i}].office`,
-          'applies to proxy hosts only (the office whose agents they serve)',
+          'applies to proxy and sensor hosts only (the office they serve or watch)',
         );
       }
       const previous = seen.get(parsed.address);

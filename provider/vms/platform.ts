@@ -47,6 +47,7 @@ const ZONE_OF_ROLE: Readonly<Record<HostRole, Zone>> = {
   database: 'database',
   proxy: 'proxy',
   mdm: 'mdm',
+  sensor: 'sensor',
 };
 
 interface PlacedMachine {
@@ -76,6 +77,7 @@ export class VmsPlatform extends Construct implements Platform {
   private readonly zoneFile: ZoneFile;
   private readonly etcHosts: boolean;
   private readonly usedProxyHosts = new Set<VmsHost>();
+  private readonly usedSensorHosts = new Set<VmsHost>();
   private readonly secretNameList: string[] = [];
 
   constructor(scope: Construct, id: string, props: VmsPlatformProps) {
@@ -210,6 +212,7 @@ export class VmsPlatform extends Construct implements Platform {
   private hostFor(spec: MachineSpec): VmsHost {
     const list = this.hosts[spec.role] ?? [];
     if (spec.role === 'proxy' && spec.office !== undefined) return this.proxyHostFor(spec, list);
+    if (spec.role === 'sensor') return this.sensorHostFor(spec, list);
     const host = list[spec.index - 1];
     if (!host) {
       throw new PropsError(
@@ -235,6 +238,28 @@ export class VmsPlatform extends Construct implements Platform {
       );
     }
     this.usedProxyHosts.add(host);
+    return host;
+  }
+
+  /**
+   * A sensor must stand in the LAN it watches: an office's sensor takes the host tagged with
+   * that office, else the next untagged one; the main site's (no office) the first untagged.
+   */
+  private sensorHostFor(spec: MachineSpec, list: readonly VmsHost[]): VmsHost {
+    const free = (h: VmsHost) => !this.usedSensorHosts.has(h);
+    const host =
+      (spec.office !== undefined
+        ? list.find((h) => h.office === spec.office && free(h))
+        : undefined) ?? list.find((h) => h.office === undefined && free(h));
+    if (!host) {
+      const network = spec.office === undefined ? 'the main site' : `office ${spec.office}`;
+      throw new PropsError(
+        'hosts.sensor',
+        `must list a host for the Rogue Detection Sensor of ${network}: ${spec.office === undefined ? 'an untagged sensor host (the main site takes the first)' : `tag one with "office": "${spec.office}" or list untagged sensor hosts in office order`}, or set rogueDetection.sensors to 'main-site' or 'none'`,
+        `${list.length} sensor host(s)`,
+      );
+    }
+    this.usedSensorHosts.add(host);
     return host;
   }
 }

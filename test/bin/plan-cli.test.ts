@@ -75,6 +75,7 @@ describe('smc plan (built binary)', () => {
       phase: 'deployment',
       replicationIntervalSeconds: 480,
       logsPerClientPerDay: 35,
+      databaseEngine: 'postgresql',
       serverUsPerReplication: 150.5,
       serverKiBPerSession: 90,
     });

@@ -60,9 +60,12 @@ describe('smc synth (built binary)', () => {
       'smc-db-1.yaml',
       'smc-db-2.yaml',
       'smc-lb.yaml',
+      'smc-rd-sensor.yaml',
       'smc-server-1.yaml',
       'smc-server-2.yaml',
     ]);
+    // The main site's Rogue Detection Sensor, on the plan's small shape.
+    expect(stdout).toMatch(/rd-sensor\s+1\s+1\s+1\s+8\s+existing host\s+192\.0\.2\.6/);
   });
 
   it('--hosts: real hosts replace the placeholders; --json prints the summary as JSON', () => {
@@ -78,6 +81,10 @@ describe('smc synth (built binary)', () => {
             sshPrivateKeyPath: '/home/ops/.ssh/smc',
             sshPort: 2200,
           },
+        ],
+        sensor: [
+          { address: '10.1.0.20', sshUser: 'ops', sshPrivateKeyPath: '/home/ops/.ssh/smc' },
+          { address: '10.2.0.20', sshUser: 'ops', sshPrivateKeyPath: '/home/ops/.ssh/smc' },
         ],
       }),
     );
@@ -108,6 +115,7 @@ describe('smc synth (built binary)', () => {
     ).toEqual([
       ['server', ['10.1.0.10']],
       ['proxy', ['10.2.0.10']],
+      ['rd-sensor', ['10.1.0.20', '10.2.0.20']],
     ]);
     const connections = Object.values(
       stackJson(out).resource.null_resource as Record<string, { connection: object }>,
@@ -203,6 +211,7 @@ describe('smc synth (built binary)', () => {
           { address: '10.3.0.10', sshUser: 'ops', sshPrivateKeyPath: key, office: 'lyon' },
           { address: '10.2.0.10', sshUser: 'ops', sshPrivateKeyPath: key, office: 'paris' },
         ],
+        sensor: [{ address: '10.1.0.20', sshUser: 'ops', sshPrivateKeyPath: key }],
       }),
     );
     const config = join(work, 'smc.json');
@@ -217,6 +226,8 @@ describe('smc synth (built binary)', () => {
           { name: 'lyon', clients: 100, agentCidrs: ['10.3.0.0/16'] },
         ],
         adminCidrs: ['10.9.0.0/24'],
+        // The offices' LANs have no sensor host here: the main site's only.
+        rogueDetection: { sensors: 'main-site', interface: 'ens18' },
         artifact: 'https://mirror.example.internal/smc-kit-0.1.0-offline.tgz',
         nodeMirror: 'https://mirror.example.internal/node',
         backend: { type: 'azurerm', config: { storage_account_name: 'acmetf' } },
@@ -258,6 +269,7 @@ describe('smc synth (built binary)', () => {
     // Each office's tagged host runs that office's proxy, admitting that office's agents.
     expect(byHost.get('10.2.0.10')).toContain('Require ip 10.2.0.0/16');
     expect(byHost.get('10.3.0.10')).toContain('Require ip 10.3.0.0/16');
+    expect(byHost.get('10.1.0.20')).toContain('--interface ens18');
     const server = byHost.get('10.1.0.10') ?? '';
     expect(server).toContain('base=\'https://mirror.example.internal/node\'"/v$version"');
     expect(server).toContain('version=20.20.2');

@@ -213,3 +213,29 @@ describe("engine 'citus' refusals", () => {
     );
   });
 });
+
+describe("engine 'citus' for a database past one Flexible Server", () => {
+  it('synthesizes the cluster for logs one server could not hold, and passes the policy suite', () => {
+    // The plan chose the engine: the deployment follows it without a database prop.
+    const { json } = synthDeployment('azure', {
+      clients: 3_000_000,
+      logsPerClientPerDay: 200,
+      databaseEngine: 'citus',
+    });
+    const [cluster] = resources(json, 'azurerm_cosmosdb_postgresql_cluster') as Resource[];
+    // 3,000,000 / 250,000 = 12 workers; 29,884 GiB of disk over 12: 4,096 GiB each.
+    expect(cluster).toMatchObject({ node_count: 12, node_storage_quota_in_mb: 4_096 * 1024 });
+    expect(resources(json, 'azurerm_postgresql_flexible_server')).toHaveLength(0);
+    expect(formatViolations(evaluatePolicy(json))).toBe('');
+  });
+
+  it("refuses engine 'postgresql' beside a plan that sized a cluster, naming the prop", () => {
+    expect(() =>
+      synthDeployment(
+        'azure',
+        { clients: 300_000, databaseEngine: 'citus' },
+        { database: { engine: 'postgresql' } },
+      ),
+    ).toThrow(/database\.engine.*plan sized a Citus cluster/);
+  });
+});

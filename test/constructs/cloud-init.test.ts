@@ -110,7 +110,7 @@ describe('cloud-init per role', () => {
     // The relay certificate is a client certificate whose CN is a generated agent id and
     // whose OU tells the server it is a connector (it never enrolls with a connector token).
     const relay = resources(azure.json, 'tls_cert_request').find((r) =>
-      String(JSON.stringify(r)).includes('random_uuid'),
+      String(JSON.stringify(r)).includes(CONNECTOR_CERTIFICATE_UNIT),
     );
     expect(relay?.subject).toEqual([
       {

@@ -17,8 +17,9 @@ describe('examples/main.ts', () => {
       app.synth();
       const json = JSON.parse(readFileSync(join(outdir, 'stacks', 'smc', 'cdk.tf.json'), 'utf8'));
       expect(formatViolations(evaluatePolicy(json))).toBe('');
-      // Server and MDM in Azure; the offices' proxies on-premises, as cloud-init documents.
-      expect(Object.keys(json.resource.azurerm_linux_virtual_machine)).toHaveLength(2);
+      // Server, MDM and the main site's sensor in Azure; the offices' proxies on-premises, as
+      // cloud-init documents.
+      expect(Object.keys(json.resource.azurerm_linux_virtual_machine)).toHaveLength(3);
       const stack = app.node.findChild('smc') as SmcStack;
       expect([...stack.platform.cloudInitDocuments.keys()]).toEqual([
         'smc-proxy-paris-1',

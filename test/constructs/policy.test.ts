@@ -50,10 +50,9 @@ describe('policy suite over the synthesized JSON', () => {
       destination_port_range: '22',
       source_address_prefix: 'Internet',
     });
-    const vm = Object.values(json.resource?.azurerm_linux_virtual_machine ?? {})[0] as Record<
-      string,
-      unknown
-    >;
+    const vm = Object.values(json.resource?.azurerm_linux_virtual_machine ?? {}).find(
+      (v) => (v as { computer_name?: string }).computer_name === 'smc-server-1',
+    ) as Record<string, unknown>;
     vm.disable_password_authentication = false;
     const text = formatViolations(evaluatePolicy(json));
     expect(text).toContain(

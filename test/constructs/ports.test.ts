@@ -18,10 +18,12 @@ function vmsRules(json: Parameters<typeof resources>[0]): string[] {
       ? 'server'
       : /^smc-db/.test(host)
         ? 'database'
-        : (host.split('-')[1] ?? '');
+        : /^smc-rd-sensor/.test(host)
+          ? 'sensor'
+          : (host.split('-')[1] ?? '');
   const seen = new Set<string>();
   for (const [host, script] of vmsScripts(json)) {
-    for (const match of script.matchAll(/tcp dport (\d+) accept comment "([a-z0-9-]+)"/g)) {
+    for (const match of script.matchAll(/(?:tcp|udp) dport (\d+) accept comment "([a-z0-9-]+)"/g)) {
       seen.add(`${zoneOf(host)} ${match[2]} ${match[1]}`);
     }
   }
@@ -30,7 +32,18 @@ function vmsRules(json: Parameters<typeof resources>[0]): string[] {
 
 describe('one port table, rendered identically on both platforms', () => {
   it('covers the guide ports', () => {
-    expect(PORT_TABLE.map((p) => p.port)).toEqual([2222, 2223, 8883, 3128, 9980, 9981, 5432, 22]);
+    expect(PORT_TABLE.map((p) => `${p.port}/${p.protocol}`)).toEqual([
+      '2222/tcp',
+      '2223/tcp',
+      '8883/tcp',
+      '3128/tcp',
+      '9980/tcp',
+      '9981/tcp',
+      '5432/tcp',
+      '67/udp',
+      '68/udp',
+      '22/tcp',
+    ]);
   });
 
   it('NSG rules and nftables rules allow the same flows (HA, dedicated database, proxies, MDM)', () => {
@@ -50,6 +63,10 @@ describe('one port table, rendered identically on both platforms', () => {
     expect(vms).toContain('mdm mdm-enrollment-from-devices 9980');
     expect(vms.filter((r) => r.includes(' 2223'))).toEqual(['server console-api-from-admins 2223']);
     expect(vms).toContain('proxy http-proxy-from-office-agents 3128');
+    // The sensors: DHCP in from their LANs, and their reports into the server's 2222.
+    expect(vms).toContain('sensor dhcp-requests-from-lan 67');
+    expect(vms).toContain('sensor dhcp-replies-from-lan 68');
+    expect(vms).toContain('server agent-replication-from-sensor 2222');
   });
 
   it("on-premises office proxies: the server admits the offices' ranges, the proxies firewall themselves", () => {

@@ -181,8 +181,8 @@ describe('cross-cutting props', () => {
       expect.objectContaining({ lock_level: 'CanNotDelete' }),
     ]);
     const diagnostics = resources(json, 'azurerm_monitor_diagnostic_setting');
-    // Key Vault, two NSGs (server, database), PostgreSQL, load balancer.
-    expect(diagnostics).toHaveLength(5);
+    // Key Vault, three NSGs (server, database, sensor), PostgreSQL, load balancer.
+    expect(diagnostics).toHaveLength(6);
     expect(new Set(diagnostics.map((d) => d.log_analytics_workspace_id))).toEqual(
       new Set([workspace]),
     );

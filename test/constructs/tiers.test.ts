@@ -5,7 +5,8 @@ describe('resources and sizes follow the plan', () => {
   it('800 clients on vms: one host, PostgreSQL beside the server', () => {
     const { json } = synthDeployment('vms', { clients: 800 });
     const scripts = vmsScripts(json);
-    expect([...scripts.keys()]).toEqual(['smc-server-1']);
+    // The server, and the main site's Rogue Detection Sensor on a host of its own.
+    expect([...scripts.keys()].sort()).toEqual(['smc-rd-sensor', 'smc-server-1']);
     const server = scripts.get('smc-server-1') ?? '';
     // The distribution's PostgreSQL, whatever its major: the setup finds the cluster.
     expect(server).toContain('apt-get install -y -q nftables postgresql curl xz-utils');
@@ -26,7 +27,9 @@ describe('resources and sizes follow the plan', () => {
     });
     expect(pg).not.toHaveProperty('high_availability');
     const vms = resources(json, 'azurerm_linux_virtual_machine');
-    expect(vms.map((vm) => [vm.computer_name, vm.size])).toEqual([
+    expect(vms.map((vm) => [vm.computer_name, vm.size]).sort()).toEqual([
+      // The sensor idles: the smallest (burstable) size.
+      ['smc-rd-sensor', 'Standard_B2s'],
       ['smc-server-1', 'Standard_D2s_v5'],
     ]);
     expect(resources(json, 'azurerm_lb')).toHaveLength(0);
@@ -40,7 +43,9 @@ describe('resources and sizes follow the plan', () => {
       mode: 'ZoneRedundant',
       standby_availability_zone: '2',
     });
-    const servers = resources(json, 'azurerm_linux_virtual_machine');
+    const servers = resources(json, 'azurerm_linux_virtual_machine').filter(
+      (vm) => vm.computer_name !== 'smc-rd-sensor',
+    );
     expect(servers.map((vm) => [vm.computer_name, vm.zone])).toEqual([
       ['smc-server-1', '1'],
       ['smc-server-2', '2'],
@@ -67,6 +72,7 @@ describe('resources and sizes follow the plan', () => {
       'smc-db-1',
       'smc-db-2',
       'smc-lb',
+      'smc-rd-sensor',
       'smc-server-1',
       'smc-server-2',
     ]);
@@ -92,14 +98,24 @@ describe('resources and sizes follow the plan', () => {
       `smc-proxy-${o}-1`,
       `smc-proxy-${o}-2`,
     ]);
+    // A Rogue Detection Sensor per network: the main site and each office.
+    const sensors = [
+      'smc-rd-sensor',
+      'smc-rd-sensor-office-1',
+      'smc-rd-sensor-office-2',
+      'smc-rd-sensor-office-3',
+    ];
     const vms = synthDeployment('vms', { clients: 5_000, offices: 3, mobileDevices: 200 });
     expect([...vmsScripts(vms.json).keys()].sort()).toEqual(
-      ['smc-mdm-1', ...proxies, 'smc-server-1'].sort(),
+      ['smc-mdm-1', ...proxies, ...sensors, 'smc-server-1'].sort(),
     );
     expect(vms.json.output).toHaveProperty('mdm_enrollment_url');
     // On Azure, office proxies run in the offices: cloud-init documents, no VMs in the VNet ...
     const azure = synthDeployment('azure', { clients: 5_000, offices: 3, mobileDevices: 200 });
-    expect([...azureUserData(azure.json).keys()].sort()).toEqual(['smc-mdm-1', 'smc-server-1']);
+    // (the sensors are VMs: per network, as asked; see rogueDetection.sensors 'main-site')
+    expect([...azureUserData(azure.json).keys()].sort()).toEqual(
+      ['smc-mdm-1', ...sensors, 'smc-server-1'].sort(),
+    );
     expect([...azure.platform.cloudInitDocuments.keys()].sort()).toEqual(proxies.sort());
     // ... unless asked to build them in the VNet (offices linked by VPN).
     const inVnet = synthDeployment(

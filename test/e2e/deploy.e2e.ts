@@ -135,6 +135,9 @@ describe(`smc synth --platform vms, deployed on ${SUITE} hosts`, () => {
             adminCidrs: [`${MACHINES.admin.address}/32`, `${MACHINES.office.address}/32`],
             deviceCidrs: [`${MACHINES.office.address}/32`],
             proxy: { flavor: 'apache' },
+            // No sensor hosts are booted here (yet): a Rogue Detection Sensor needs a host of
+            // its own in the LAN it watches, and the hosts file lists none.
+            rogueDetection: { sensors: 'none' },
             artifact: `${mirror}${artifactPath}`,
             nodeVersion: node.version,
             nodeMirror: `${mirror}/node`,

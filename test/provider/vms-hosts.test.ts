@@ -1,6 +1,6 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { SmcDeployment } from '../../constructs/deployment.js';
+import { SmcDeployment, type SmcDeploymentProps } from '../../constructs/deployment.js';
 import type { OfficeProps } from '../../constructs/offices.js';
 import { renderNftables } from '../../provider/host-firewall/nftables.js';
 import type { FirewallRule } from '../../provider/platform.js';
@@ -17,12 +17,16 @@ function synthOn(
   hosts: VmsInventory,
   sizing: Omit<SizingInput, 'platform'>,
   offices: readonly OfficeProps[],
+  extra: Partial<SmcDeploymentProps> = {},
 ) {
   const stack = new TerraformStack(Testing.app(), 'smc');
   const platform = new VmsPlatform(stack, 'Platform', { hosts });
   const plan = planDeployment({ ...sizing, platform: 'vms' });
-  return { deployment: new SmcDeployment(stack, 'Smc', { platform, plan, offices }) };
+  return { deployment: new SmcDeployment(stack, 'Smc', { platform, plan, offices, ...extra }) };
 }
+
+/** These cases are about proxies; sensors have hosts of their own (tested below). */
+const NO_SENSORS = { rogueDetection: { sensors: 'none' as const } };
 
 const host = { address: '10.0.0.5', sshUser: 'ops', sshPrivateKeyPath: '/home/ops/.ssh/id' };
 
@@ -55,7 +59,7 @@ describe('hosts file validation names the bad field', () => {
     ],
     [
       { server: [{ ...host, office: 'paris' }] },
-      /^hosts\.server\[0\]\.office: applies to proxy hosts only/,
+      /^hosts\.server\[0\]\.office: applies to proxy and sensor hosts only/,
     ],
     [
       { server: [host], proxy: [{ ...host, address: '10.0.0.9', office: 'Paris HQ' }] },
@@ -75,10 +79,12 @@ describe('hosts file validation names the bad field', () => {
       server: [host],
       proxy: [proxy(1), proxy(2, 'lyon'), proxy(3)],
     });
-    const { deployment } = synthOn(hosts, { clients: 3_000, officeClients: [1_500, 100] }, [
-      { name: 'paris' },
-      { name: 'lyon' },
-    ]);
+    const { deployment } = synthOn(
+      hosts,
+      { clients: 3_000, officeClients: [1_500, 100] },
+      [{ name: 'paris' }, { name: 'lyon' }],
+      NO_SENSORS,
+    );
     expect(
       deployment.proxies.map((p) => [p.officeName, p.hosts.map((h) => h.privateAddress)]),
     ).toEqual([
@@ -90,10 +96,53 @@ describe('hosts file validation names the bad field', () => {
         validateInventory({ server: [host], proxy: [proxy(2, 'lyon')] }),
         { clients: 3_000, officeClients: [1_500, 100] },
         [{ name: 'paris' }, { name: 'lyon' }],
+        NO_SENSORS,
       ),
     ).toThrow(
       /^hosts\.proxy: must list a host for office paris \(its proxy 1\): tag one with "office": "paris"/,
     );
+  });
+
+  it('sensors: the main site takes the first untagged host, offices their tagged one or the next', () => {
+    const sensor = (n: number, office?: string) => ({
+      ...host,
+      address: `10.0.2.${n}`,
+      ...(office ? { office } : {}),
+    });
+    const proxies = [
+      { ...host, address: '10.0.1.1' },
+      { ...host, address: '10.0.1.2' },
+    ];
+    const sizing = { clients: 3_000, officeClients: [500, 100] };
+    const offices = [{ name: 'paris' }, { name: 'lyon' }];
+    const hosts = validateInventory({
+      server: [host],
+      proxy: proxies,
+      sensor: [sensor(1, 'lyon'), sensor(2), sensor(3)],
+    });
+    const { deployment } = synthOn(hosts, sizing, offices);
+    expect(
+      deployment.sensors.map((s) => [s.officeName ?? 'main site', s.host.privateAddress]),
+    ).toEqual([
+      ['main site', '10.0.2.2'],
+      ['paris', '10.0.2.3'],
+      ['lyon', '10.0.2.1'],
+    ]);
+    expect(() =>
+      synthOn(
+        validateInventory({ server: [host], proxy: proxies, sensor: [sensor(1, 'lyon')] }),
+        sizing,
+        offices,
+      ),
+    ).toThrow(/^hosts\.sensor: must list a host for the Rogue Detection Sensor of the main site/);
+    // The main site only: the offices' LANs need no host.
+    const mainOnly = synthOn(
+      validateInventory({ server: [host], proxy: proxies, sensor: [sensor(2)] }),
+      sizing,
+      offices,
+      { rogueDetection: { sensors: 'main-site' } },
+    );
+    expect(mainOnly.deployment.sensors.map((s) => s.host.privateAddress)).toEqual(['10.0.2.2']);
   });
 
   it('accepts a valid inventory as given', () => {
@@ -156,6 +205,24 @@ describe('nftables per host', () => {
       'ip saddr { 10.9.0.1/32 } tcp dport 2222 accept comment "agent-replication-from-proxy"',
     );
     expect(text).not.toContain('3128');
+    const dhcp = renderNftables(
+      'smc-rd-sensor',
+      'sensor',
+      [
+        {
+          name: 'dhcp-requests-from-lan',
+          port: 67,
+          protocol: 'udp',
+          to: 'sensor',
+          from: { kind: 'cidrs', label: 'lan', cidrs: ['10.0.0.0/8', '0.0.0.0/32'] },
+          purpose: '',
+        },
+      ],
+      () => [],
+    );
+    expect(dhcp).toContain(
+      'ip saddr { 10.0.0.0/8, 0.0.0.0/32 } udp dport 67 accept comment "dhcp-requests-from-lan"',
+    );
     // Re-loading replaces the table instead of stacking rules.
     expect(text.indexOf('delete table inet smc')).toBeLessThan(text.indexOf('table inet smc {'));
   });

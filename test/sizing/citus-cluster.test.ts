@@ -45,3 +45,25 @@ describe('citusClusterFor', () => {
     expect(() => citusClusterFor(plan(5_000_001))).toThrow(/^clients: needs 21 Citus workers/);
   });
 });
+
+describe("the plan with databaseEngine 'citus'", () => {
+  it('sizes the cluster where one Flexible Server would be refused, and records it', () => {
+    const input = { clients: 3_000_000, logsPerClientPerDay: 200 };
+    expect(() => planDeployment(input)).toThrow(/more than one Flexible Server holds/);
+    const plan = planDeployment({ ...input, databaseEngine: 'citus' });
+    const database = plan.machines.find((m) => m.role === 'database');
+    expect(database?.azure?.kind).toBe('cosmosdb-postgresql-cluster');
+    const cluster = citusClusterFor(plan);
+    expect(database?.count).toBe(1 + cluster.workers.count);
+    expect(cluster.workers.count * cluster.workers.storageGiB).toBeGreaterThanOrEqual(
+      plan.databaseGrowth.diskGiB,
+    );
+    expect(plan.ours.databaseEngine).toMatch(/^Citus/);
+  });
+
+  it('refuses citus off Azure, naming the field', () => {
+    expect(() =>
+      planDeployment({ clients: 300, platform: 'vms', databaseEngine: 'citus' }),
+    ).toThrow(/databaseEngine: must be 'postgresql' on vms/);
+  });
+});

@@ -58,6 +58,7 @@ describe('input validation', () => {
       phase: 'steady',
       replicationIntervalSeconds: null,
       logsPerClientPerDay: 20,
+      databaseEngine: 'postgresql',
       serverUsPerReplication: 218,
       serverKiBPerSession: 74,
     });
