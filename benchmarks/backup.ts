@@ -19,10 +19,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { loadOrCreatePki } from '../server/pki/index.js';
-import { seedSimulatedAgents } from '../server/simulation/seed.js';
-import { startEmbeddedPostgres } from '../server/store/embedded-postgres.js';
-import { migrate } from '../server/store/migrate.js';
+import {
+  loadOrCreatePki,
+  migrate,
+  seedSimulatedAgents,
+  startEmbeddedPostgres,
+} from '../server/index.js';
 
 const SMC = fileURLToPath(new URL('../bin/smc.js', import.meta.url));
 const SEED_CHUNK = 10_000;

@@ -16,13 +16,13 @@ import { parseArgs } from 'node:util';
 import { MDM_CONNECTOR_AGENT_VERSION } from '../protocol/index.js';
 import {
   commandResultsOf,
+  createPool,
   latestSummary,
   listMobileDevices,
-} from '../server/console/mobile-device-queries.js';
-import { startEmbeddedPostgres } from '../server/store/embedded-postgres.js';
-import { migrate } from '../server/store/migrate.js';
-import { MIGRATIONS } from '../server/store/migrations/index.js';
-import { createPool } from '../server/store/pool.js';
+  MIGRATIONS,
+  migrate,
+  startEmbeddedPostgres,
+} from '../server/index.js';
 import { medianMs as timedMedian } from './lib/median-time.js';
 
 const USAGE = `usage: npm run bench:mdm-projection -- [--devices 50000] [--repeat 25] [--out FILE]`;

@@ -13,7 +13,7 @@
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type RunningServer, startServer } from '../server/app.js';
+import { type RunningServer, startServer } from '../server/index.js';
 import { consoleRequest } from './lib/server-console.js';
 import { cpuBetween, cpuSnapshot, machineBusyPercent } from './lib/server-cpu.js';
 import { LoadProcess } from './lib/server-load-process.js';

@@ -31,7 +31,7 @@ import {
   decodeHistogram,
   type Histogram,
   percentileMs,
-} from '../simulator/metrics/histogram.js';
+} from '../simulator/index.js';
 import { planDeployment } from '../sizing/index.js';
 import { consoleRequest } from './lib/server-console.js';
 

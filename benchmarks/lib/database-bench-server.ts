@@ -2,8 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { type RunningServer, startServer } from '../../server/app.js';
-import { startEmbeddedPostgres } from '../../server/store/embedded-postgres.js';
+import { type RunningServer, startEmbeddedPostgres, startServer } from '../../server/index.js';
 
 /**
  * The server the database benchmarks measure (console queries, deep pages, growth): `smc

@@ -1,16 +1,18 @@
-import { realClock } from '../../simulator/clock.js';
-import { runDeviceFleet } from '../../simulator/devices/device-fleet-run.js';
-import type { DeviceConnectionMode } from '../../simulator/devices/device-simulation-options.js';
-import { DeviceTransport } from '../../simulator/devices/device-transport.js';
-import { VirtualDevice } from '../../simulator/devices/virtual-device.js';
 import type {
   CounterName,
+  DeviceConnectionMode,
   GaugeName,
   ReplicationSample,
   RequestSample,
   RunRecorder,
-} from '../../simulator/metrics/contract.js';
-import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
+} from '../../simulator/index.js';
+import {
+  DeviceTransport,
+  MinimalRecorder,
+  realClock,
+  runDeviceFleet,
+  VirtualDevice,
+} from '../../simulator/index.js';
 import type { MdmCpuFigures, MdmCpuSampler } from './mdm-cpu.js';
 import { type EnrolledFleet, FLEET_SEED } from './mdm-enroll.js';
 import type { MdmStack } from './mdm-stack.js';

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import { DEFAULT_GENERATOR_LIMITS } from '../../simulator/metrics/generator-health.js';
+import { DEFAULT_GENERATOR_LIMITS } from '../../simulator/index.js';
 import { type CpuSnapshot, cpuBetween, cpuSnapshot } from './server-cpu.js';
 
 /** Who burnt the CPU over a window, each in % of one core (the machine in % of all cores). */

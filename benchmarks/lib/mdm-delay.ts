@@ -1,9 +1,11 @@
-import { realClock } from '../../simulator/clock.js';
-import { runDeviceFleet } from '../../simulator/devices/device-fleet-run.js';
-import { DeviceTransport } from '../../simulator/devices/device-transport.js';
-import { VirtualDevice } from '../../simulator/devices/virtual-device.js';
-import { unitDraw } from '../../simulator/random.js';
-import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
+import {
+  DeviceTransport,
+  MinimalRecorder,
+  realClock,
+  runDeviceFleet,
+  unitDraw,
+  VirtualDevice,
+} from '../../simulator/index.js';
 import { type MdmCpuFigures, MdmCpuSampler } from './mdm-cpu.js';
 import { enrollFleet, FLEET_SEED } from './mdm-enroll.js';
 import { type DelaySummary, type MdmStack, startMdmStack } from './mdm-stack.js';

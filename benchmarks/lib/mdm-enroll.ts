@@ -1,6 +1,5 @@
-import { type DeviceProfile, deviceProfile } from '../../simulator/devices/device-profile.js';
-import { enrollDevices } from '../../simulator/devices/enroll-devices.js';
-import type { DeviceIdentity } from '../../simulator/devices/virtual-device.js';
+import type { DeviceIdentity } from '../../simulator/index.js';
+import { type DeviceProfile, deviceProfile, enrollDevices } from '../../simulator/index.js';
 import type { MdmStack } from './mdm-stack.js';
 
 /** The fleet's seed: device 4711 is the same phone in every run and part. */

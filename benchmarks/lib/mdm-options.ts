@@ -1,9 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  DEVICE_CONNECTION_MODES,
-  type DeviceConnectionMode,
-} from '../../simulator/devices/device-simulation-options.js';
+import { DEVICE_CONNECTION_MODES, type DeviceConnectionMode } from '../../simulator/index.js';
 
 export interface MdmBenchOptions {
   /** (b) device counts, one fresh connector each. */

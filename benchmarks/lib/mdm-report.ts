@@ -1,4 +1,4 @@
-import type { DeviceConnectionMode } from '../../simulator/devices/device-simulation-options.js';
+import type { DeviceConnectionMode } from '../../simulator/index.js';
 import { CAPACITY_SLO, type CapacityMode } from './mdm-capacity.js';
 import type { DelayRow } from './mdm-delay.js';
 import type { MdmBenchOptions } from './mdm-options.js';

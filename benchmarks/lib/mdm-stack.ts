@@ -1,12 +1,11 @@
 import path from 'node:path';
-import { consoleRequest } from '../../bin/cli/console-client.js';
 import {
   type LocalConnector,
   type LocalServer,
   startLocalConnector,
   startLocalServer,
 } from '../../rehearsal/index.js';
-import { parseTargetUrl, type TargetEndpoint } from '../../simulator/transport/target.js';
+import { consoleCall, parseTargetUrl, type TargetEndpoint } from '../../simulator/index.js';
 
 /** The connector's command delays, as its /api/stats gives them (wall milliseconds). */
 export interface DelaySummary {
@@ -110,24 +109,21 @@ export async function startMdmStack(options: {
     enrollTarget: target(connector.ready.enrollUrl, 'enrollUrl'),
     connectorPgDir: path.join(connector.dataDir, 'connector', 'pg'),
     stats: () =>
-      consoleRequest<ConnectorStats>({
-        baseUrl: running.ready.enrollUrl,
-        path: '/api/stats',
-        method: 'GET',
-        token: running.adminToken,
-        ca: running.caPem,
-        timeoutMs: 10_000,
-      }),
+      consoleCall<ConnectorStats>(
+        { url: running.ready.enrollUrl, adminToken: running.adminToken, caPem: running.caPem },
+        'GET',
+        '/api/stats',
+        undefined,
+        10_000,
+      ),
     sendCommand: async (deviceId, command) => {
-      await consoleRequest<unknown>({
-        baseUrl: server.ready.consoleUrl,
-        path: `/api/mobile-devices/${deviceId}/commands`,
-        method: 'POST',
-        token: server.adminToken,
-        ca: server.caPem,
-        body: command,
-        timeoutMs: 10_000,
-      });
+      await consoleCall<unknown>(
+        { url: server.ready.consoleUrl, adminToken: server.adminToken, caPem: server.caPem },
+        'POST',
+        `/api/mobile-devices/${deviceId}/commands`,
+        command,
+        10_000,
+      );
     },
     stop: async () => {
       if (!live.delete(stack.stop)) return;

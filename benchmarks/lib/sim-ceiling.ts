@@ -1,15 +1,15 @@
-import { VirtualAgent } from '../../simulator/agent/agent.js';
-import type { AgentBehaviour } from '../../simulator/agent/behaviour-options.js';
-import { prepareReplication } from '../../simulator/agent/request.js';
-import { realClock } from '../../simulator/clock.js';
-import type { EnrolledIdentity } from '../../simulator/identity/enroll.js';
-import { buildEventPools } from '../../simulator/profile/events.js';
-import { DEFAULT_OS_MIX } from '../../simulator/profile/os-mix.js';
-import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
-import { runPhase } from '../../simulator/run/phase.js';
-import { AgentTransport } from '../../simulator/transport/agent-transport.js';
-import type { TargetEndpoint } from '../../simulator/transport/target.js';
-import { RateWorkload } from '../../simulator/workload/rate.js';
+import type { AgentBehaviour, EnrolledIdentity, TargetEndpoint } from '../../simulator/index.js';
+import {
+  AgentTransport,
+  buildEventPools,
+  DEFAULT_OS_MIX,
+  MinimalRecorder,
+  prepareReplication,
+  RateWorkload,
+  realClock,
+  runPhase,
+  VirtualAgent,
+} from '../../simulator/index.js';
 
 export interface CeilingStep {
   readonly ratePerSecond: number;

@@ -1,4 +1,4 @@
-import { FakeAgentPlane } from '../../test/simulator/fixtures/fake-agent-plane.js';
+import { FakeAgentPlane } from './fake-agent-plane.js';
 import { startNoopServer } from './sim-noop-server.js';
 
 /**

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { VirtualAgent } from '../../simulator/agent/agent.js';
-import type { AgentBehaviour } from '../../simulator/agent/behaviour-options.js';
-import type { HttpReply } from '../../simulator/agent/response.js';
-import { realClock } from '../../simulator/clock.js';
-import type { EnrolledIdentity } from '../../simulator/identity/enroll.js';
-import { buildEventPools } from '../../simulator/profile/events.js';
-import { DEFAULT_OS_MIX } from '../../simulator/profile/os-mix.js';
-import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
-import { runPhase } from '../../simulator/run/phase.js';
-import { FleetWorkload } from '../../simulator/workload/fleet.js';
-import { RateWorkload } from '../../simulator/workload/rate.js';
+import type { AgentBehaviour, EnrolledIdentity, HttpReply } from '../../simulator/index.js';
+import {
+  buildEventPools,
+  DEFAULT_OS_MIX,
+  FleetWorkload,
+  MinimalRecorder,
+  RateWorkload,
+  realClock,
+  runPhase,
+  VirtualAgent,
+} from '../../simulator/index.js';
 
 /** An in-process answer that acknowledges everything sent: isolates the generator's own cost. */
 export function instantReply(body: string): HttpReply {

@@ -1,7 +1,5 @@
-import { consoleCall } from '../../simulator/identity/console-client.js';
-
 /** A console API call over HTTPS with the admin token; errors carry the server's message. */
-export function consoleRequest<T>(options: {
+export async function consoleRequest<T>(options: {
   baseUrl: string;
   path: string;
   method: 'GET' | 'POST' | 'PUT';
@@ -10,6 +8,8 @@ export function consoleRequest<T>(options: {
   body?: unknown;
   timeoutMs?: number;
 }): Promise<T> {
+  // Loaded on the first call, not at start-up: the simulator's door brings faker and MQTT.
+  const { consoleCall } = await import('../../simulator/index.js');
   return consoleCall<T>(
     { url: options.baseUrl, adminToken: options.token, caPem: options.ca },
     options.method,

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { EnrollmentTokenResponse } from '../../protocol/index.js';
-import type { RunningServer } from '../../server/app.js';
-import type { RunningConnector } from '../../server/mdm/connector.js';
+import type { RunningConnector, RunningServer } from '../../server/index.js';
 import { consoleRequest } from './console-client.js';
 
 /**
@@ -21,7 +20,7 @@ export async function startEmbeddedConnector(options: {
   readonly log: (line: string) => void;
 }): Promise<RunningConnector> {
   const { server } = options;
-  const { startConnector } = await import('../../server/mdm/connector.js');
+  const { startConnector } = await import('../../server/index.js');
   return startConnector({
     dataDir: path.join(options.dataDir, 'mdm'),
     host: options.host,

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ServerOptions } from '../../server/app.js';
-import type { LogLevel } from '../../server/telemetry/log-levels.js';
+import type { LogLevel, ServerOptions } from '../../server/index.js';
 import { jsonLine } from './service-lifecycle.js';
 import { UsageError } from './usage-error.js';
 

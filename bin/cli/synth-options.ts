@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import type { SmcDeploymentProps } from '../../constructs/deployment.js';
-import type { OfficeProps } from '../../constructs/offices.js';
-import type { AzurePlatformProps } from '../../provider/azure/props.js';
-import type { PropsError } from '../../provider/props-error.js';
-import type { StateBackendProps } from '../../provider/state-backend.js';
+import type { OfficeProps, SmcDeploymentProps } from '../../constructs/index.js';
+import type { AzurePlatformProps } from '../../provider/azure/index.js';
+import type { PropsError, StateBackendProps } from '../../provider/index.js';
 import { parseDurationSeconds, type SizingInputError } from '../../sizing/index.js';
 import { PLAN_FLAGS, type PlanFlagValues, planInputFrom } from './plan-options.js';
 import { loadSynthConfig, type SynthConfig } from './synth-config.js';

@@ -28,7 +28,7 @@ const repeat = (value: string, previous: string[]) => [...previous, value];
 
 /** The operator's input errors (a flag) become exit 2; refusals and failures exit 1. */
 async function asUsage<T>(work: () => Promise<T>): Promise<T> {
-  const { BackupInputError } = await import('../../server/backup/index.js');
+  const { BackupInputError } = await import('../../server/index.js');
   try {
     return await work();
   } catch (error) {
@@ -77,7 +77,7 @@ export function registerBackupCommands(admin: Command): void {
     .action((flags: BackupFlags) =>
       runAction(async () => {
         const { readFileSync } = await import('node:fs');
-        const { backup } = await import('../../server/backup/index.js');
+        const { backup } = await import('../../server/index.js');
         const pkg = JSON.parse(
           readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
         ) as { version: string };
@@ -125,7 +125,7 @@ export function registerBackupCommands(admin: Command): void {
         const { existsSync } = await import('node:fs');
         if (!existsSync(flags.archive))
           throw new UsageError(`--archive: ${flags.archive} does not exist`);
-        const { restore } = await import('../../server/backup/index.js');
+        const { restore } = await import('../../server/index.js');
         const result = await asUsage(() =>
           restore({
             archive: flags.archive,
@@ -166,7 +166,7 @@ export function registerBackupCommands(admin: Command): void {
     .action((flags: RenameFlags) =>
       runAction(async () => {
         if (flags.host.length === 0) throw new UsageError('--host: required (the new host name)');
-        const { renameHost } = await import('../../server/backup/index.js');
+        const { renameHost } = await import('../../server/index.js');
         const result = await asUsage(() =>
           renameHost({
             dataDir: flags.dataDir,

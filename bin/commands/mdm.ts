@@ -6,6 +6,8 @@ import {
   type EnrollmentTokenResponse,
   type MdmReadyFile,
 } from '../../protocol/index.js';
+// The --check-in-budget default, read at registration: the constant's own module, not the
+// server's door, so `smc --help` does not load fastify and pg (see test/design/front-doors.test.ts).
 import { DEFAULT_CHECK_IN_BUDGET_PER_SECOND } from '../../server/mdm/check-in-policy.js';
 import { consoleRequest } from '../cli/console-client.js';
 import { durationOption, portFlag, positiveNumberFlag } from '../cli/flags.js';
@@ -112,7 +114,7 @@ export function registerMdmCommand(program: Command): void {
           throw new UsageError(`--server-ca: cannot read ${options.serverCa} (${error.message})`);
         });
         const enrollmentToken = serverTokenSource(options, serverCaPem);
-        const { startConnector } = await import('../../server/mdm/connector.js');
+        const { startConnector } = await import('../../server/index.js');
         const log = (line: string) => process.stderr.write(`smc mdm: ${line}\n`);
         const connector = await startConnector({
           dataDir: options.dataDir,

@@ -11,9 +11,7 @@ export function registerMigrateCommand(program: Command): void {
       runAction(async () => {
         const url = options.databaseUrl ?? process.env.DATABASE_URL;
         if (!url) throw new UsageError('--database-url: required (or set DATABASE_URL)');
-        const { migrate } = await import('../../server/store/migrate.js');
-        const { createPool } = await import('../../server/store/pool.js');
-        const { distributeIfCitus } = await import('../../server/store/citus-distribution.js');
+        const { createPool, distributeIfCitus, migrate } = await import('../../server/index.js');
         const pool = createPool(url, 1);
         try {
           const report = await migrate(pool);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { SensorIdentity } from '../../server/rd-sensor/sensor-state.js';
+import type { SensorIdentity } from '../../server/index.js';
 import { durationOption, portFlag } from '../cli/flags.js';
 import { runAction } from '../cli/run-action.js';
 import { gracefulShutdown } from '../cli/service-lifecycle.js';
@@ -84,9 +84,7 @@ export function registerRdSensorCommand(program: Command): void {
           });
         let provisioned: SensorIdentity | undefined;
         if (options.cert && options.key) {
-          const { provisionedSensorIdentity } = await import(
-            '../../server/rd-sensor/provisioned-identity.js'
-          );
+          const { provisionedSensorIdentity } = await import('../../server/index.js');
           const [certPem, keyPem] = await Promise.all([
             readPem('--cert', options.cert),
             readPem('--key', options.key),
@@ -97,7 +95,7 @@ export function registerRdSensorCommand(program: Command): void {
             throw new UsageError((error as Error).message);
           }
         }
-        const { startSensor } = await import('../../server/rd-sensor/sensor.js');
+        const { startSensor } = await import('../../server/index.js');
         const log = (line: string) => process.stderr.write(`smc rd-sensor: ${line}\n`);
         const sensor = await startSensor({
           serverUrl: url.origin,

@@ -39,8 +39,7 @@ export async function rehearseUpgrade(flags: UpgradeFlags): Promise<number> {
   await ensureOutputDir(flags.reportDir, '--report-dir');
   const log = (line: string) => process.stderr.write(`smc rehearse: ${line}\n`);
   const { runUpgradeRehearsal } = await import('../../rehearsal/index.js');
-  const { startEmbeddedPostgres } = await import('../../server/store/embedded-postgres.js');
-  const { MIGRATIONS } = await import('../../server/store/migrations/index.js');
+  const { MIGRATIONS, startEmbeddedPostgres } = await import('../../server/index.js');
   const newest = Math.max(...MIGRATIONS.map((m) => m.version));
   const folder = await mkdtemp(path.join(tmpdir(), 'smc-upgrade-db-'));
   const abort = new AbortController();

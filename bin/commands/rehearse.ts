@@ -135,7 +135,7 @@ export function registerRehearseCommand(program: Command): void {
 async function rehearse(plan: SizingPlan, flags: RehearseFlags): Promise<number> {
   // The rehearsal loads here so that other commands do not pay for it.
   const { runRehearsal } = await import('../../rehearsal/index.js');
-  const { IdentityCacheMismatch } = await import('../../simulator/identity/cache.js');
+  const { IdentityCacheMismatch } = await import('../../simulator/index.js');
   const { renderRehearsal } = await import('../render/rehearsal-verdict.js');
   const { renderRunSummary } = await import('../render/run-summary.js');
   const { holdFor } = await import('../cli/hold.js');

@@ -1,4 +1,4 @@
-import type { WorkerEnvironment, WorkerMessage } from '../../server/cluster/worker-env.js';
+import type { WorkerEnvironment, WorkerMessage } from '../../server/index.js';
 import { type ServeOptions, serverOptionsFrom } from '../cli/serve-options.js';
 import { gracefulShutdown, writeReadyFile } from '../cli/service-lifecycle.js';
 
@@ -13,9 +13,7 @@ export async function runServePrimary(
   log: (line: string) => void,
 ): Promise<number> {
   // Loaded here, not at the top: `smc plan` must not pay for fastify and pg.
-  const { startServiceBase } = await import('../../server/service-runtime.js');
-  const { migrate } = await import('../../server/store/migrate.js');
-  const { AgentWorkers } = await import('../../server/cluster/agent-workers.js');
+  const { AgentWorkers, migrate, startServiceBase } = await import('../../server/index.js');
   const base = await startServiceBase({
     dataDir: options.dataDir,
     host: options.host,
@@ -76,7 +74,7 @@ export async function runServeWorker(
   worker: WorkerEnvironment,
   external: { url: string; certPem: string; keyPem: string } | undefined,
 ): Promise<number> {
-  const { startServer } = await import('../../server/app.js');
+  const { startServer } = await import('../../server/index.js');
   const log = (line: string) =>
     process.stderr.write(`smc serve [worker ${worker.index}]: ${line}\n`);
   const tell = (message: WorkerMessage) => process.send?.(message);
@@ -98,7 +96,7 @@ export async function runServeWorker(
     tell({ kind: 'smc-worker-failed', index: worker.index, message: (error as Error).message });
     throw error;
   }
-  const { DRAIN_QUIET_MS } = await import('../../server/lifecycle/drain.js');
+  const { DRAIN_QUIET_MS } = await import('../../server/index.js');
   // SIGTERM comes from the primary (its own SIGTERM, or POST /api/drain on worker 1): each
   // worker drains for --drain first, as one `smc serve` would.
   const stopped = gracefulShutdown(

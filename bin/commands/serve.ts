@@ -8,7 +8,8 @@ import {
   DEFAULT_MDM_ENROLL_PORT,
   type ReadyFile,
 } from '../../protocol/index.js';
-import { readWorkerEnvironment } from '../../server/cluster/worker-env.js';
+// The --log-level choices, read at registration: the list's own module, not the server's door,
+// so `smc --help` does not load fastify and pg (see test/design/front-doors.test.ts).
 import { LOG_LEVELS } from '../../server/telemetry/log-levels.js';
 import { startEmbeddedConnector } from '../cli/embedded-connector.js';
 import { durationOption, portFlag, positiveIntegerFlag } from '../cli/flags.js';
@@ -151,7 +152,9 @@ export function registerServeCommand(program: Command): void {
     .action((options: ServeOptions) =>
       runAction(async () => {
         // A worker of `--workers N`: the primary checked the flags and holds the ports.
-        const worker = cluster.isWorker ? readWorkerEnvironment() : null;
+        const worker = cluster.isWorker
+          ? (await import('../../server/index.js')).readWorkerEnvironment()
+          : null;
         if (worker) return runServeWorker(options, worker, await externalPushBroker(options));
         if (options.workers > 1 && options.withMdm)
           throw new UsageError(
@@ -181,7 +184,7 @@ export function registerServeCommand(program: Command): void {
           return runServePrimary(options, databaseUrl, log);
         }
         // Loaded here, not at the top: `smc plan` must not pay for fastify and pg.
-        const { startServer } = await import('../../server/app.js');
+        const { startServer } = await import('../../server/index.js');
         const external = await externalPushBroker(options);
         let requestStop: ((reason: string) => void) | undefined;
         let drainRequested = false;
@@ -209,7 +212,7 @@ export function registerServeCommand(program: Command): void {
         // Handlers first, ready file second: a script that signals as soon as it reads the
         // file must get a graceful shutdown. The connector stops first: its last relay round
         // still reaches the server.
-        const { DRAIN_QUIET_MS } = await import('../../server/lifecycle/drain.js');
+        const { DRAIN_QUIET_MS } = await import('../../server/index.js');
         const stopped = gracefulShutdown(
           async () => {
             const bound = drainRequested ? options.drain || CONSOLE_DRAIN_SECONDS : options.drain;

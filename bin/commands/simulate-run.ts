@@ -1,47 +1,42 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_PUSH_PORT } from '../../protocol/index.js';
+import type { ConnectionMode, SimulationOptions, WorkloadMode } from '../../simulator/index.js';
 import {
+  certificateFingerprint,
   DEFAULT_DEVICE_JITTER_FRACTION,
+  DEFAULT_OS_MIX,
   type DeviceConnectionMode,
   type DeviceSimulationOptions,
-} from '../../simulator/devices/device-simulation-options.js';
-import { IdentityCacheMismatch } from '../../simulator/identity/cache.js';
-import { certificateFingerprint } from '../../simulator/identity/keys.js';
-import { DEFAULT_OS_MIX, parseOsMix } from '../../simulator/profile/os-mix.js';
-import { pushOutcomeLines } from '../../simulator/push/push-figures.js';
-import { rogueOutcomeLines } from '../../simulator/rogue/rogue-judgement.js';
-import {
+  type DeviceSimulationOutcome,
   deviceOutcomeLine,
   devicesOnlySimulationOptions,
   devicesOnlySimulationOutcome,
-} from '../../simulator/run/devices-only-run.js';
-import {
+  IdentityCacheMismatch,
+  isStdout,
   parseNumberIn,
+  parseOsMix,
+  parseProxyUrl,
+  parseRamp,
   parseRatePerSecond,
   parseShard,
+  parseSlo,
+  parseTargetUrl,
   parseWhole,
-} from '../../simulator/run/flag-rules.js';
-import {
-  type DeviceSimulationOutcome,
+  pushOutcomeLines,
+  RunReporting,
+  rogueOutcomeLines,
   runDeviceSimulation,
-} from '../../simulator/run/run-device-simulation.js';
-import {
   runSimulation,
   type SimulationOutcome,
   SimulationSetupError,
-} from '../../simulator/run/run-simulation.js';
-import type { SimulationOptions, WorkloadMode } from '../../simulator/run/simulation-options.js';
-import type { ConnectionMode } from '../../simulator/transport/agent-transport.js';
-import { parseProxyUrl } from '../../simulator/transport/proxy-tunnel.js';
-import { parseTargetUrl } from '../../simulator/transport/target.js';
-import { parseRamp } from '../../simulator/workload/ramp.js';
-import { parseSlo } from '../../simulator/workload/slo.js';
+  validateSimulationOptions,
+} from '../../simulator/index.js';
 import { parseDurationMs } from '../../sizing/index.js';
 import { EXIT } from '../cli/exit-codes.js';
 import { RunInterruption } from '../cli/run-interruption.js';
-import { RunReporting } from '../cli/run-reporting.js';
 import { tlsTrustError } from '../cli/tls-trust-error.js';
 import { UsageError } from '../cli/usage-error.js';
+import { renderRunSummary } from '../render/run-summary.js';
 
 import { DEFAULT_SLOS, type SimulateFlags } from './simulate.js';
 
@@ -81,7 +76,7 @@ async function simulateWith(
       devices as DeviceSimulationOptions,
       parseDurationMs(flags.lateAfter, '--late-after'),
     );
-  const recorder = reporting.createRecorder(options);
+  const recorder = reporting.createRecorder(options, process.stderr);
   let outcome: SimulationOutcome;
   try {
     // Agents and phones share the recorder: one set of histograms, gates and reports.
@@ -108,6 +103,9 @@ async function simulateWith(
     options,
     interrupted ? { ...outcome, interruptedBy: interrupted } : outcome,
     recorder,
+    // With --json - the JSON owns stdout; the human summary moves to stderr.
+    (result) =>
+      (isStdout(flags.json) ? process.stderr : process.stdout).write(renderRunSummary(result)),
   );
   if (outcome.devices) process.stdout.write(`${deviceOutcomeLine(outcome.devices)}\n`);
   if (outcome.push) process.stdout.write(`${pushOutcomeLines(outcome.push)}\n`);
@@ -176,7 +174,7 @@ async function simulationOptionsFrom(
     const timeScale = parseNumberIn(flags.timeScale, '--time-scale', 0.001, 100_000);
     const timeoutMs = positive(parseDurationMs(flags.timeout, '--timeout'), '--timeout');
     if (flags.identities !== undefined) nonEmpty(flags.identities, '--identities');
-    return {
+    const options: SimulationOptions = {
       target: { ...target, caPem },
       ...(flags.proxy ? { proxy: parseProxyUrl(flags.proxy, '--proxy') } : {}),
       ...(flags.enrollToken ? { enrollToken: flags.enrollToken } : {}),
@@ -214,11 +212,46 @@ async function simulationOptionsFrom(
       ...roguesFrom(flags, console !== undefined),
       onProgress: (line) => process.stderr.write(`smc simulate: ${line}\n`),
     };
+    // The model's own check, after the flags' stricter ones: it holds the same rules for
+    // options built anywhere else (the rehearsal, a library user).
+    const [problem] = validateSimulationOptions(options);
+    if (problem)
+      throw new RangeError(`${OPTION_FLAGS[problem.field] ?? problem.field}: ${problem.rule}`);
+    return options;
   } catch (error) {
     if (error instanceof RangeError) throw new UsageError(error.message);
     throw error;
   }
 }
+
+/** The flag behind each field of SimulationOptions, so a model problem names what was typed. */
+const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  agents: '--agents',
+  shard: '--shard',
+  durationSeconds: '--duration',
+  timeScale: '--time-scale',
+  seed: '--seed',
+  timeoutMs: '--timeout',
+  lateThresholdMs: '--late-after',
+  enrollToken: '--enroll-token',
+  'mode.intervalSeconds': '--interval',
+  'mode.ratePerSecond': '--rate',
+  'mode.shape.fromPerSecond': '--ramp',
+  'mode.shape.toPerSecond': '--ramp',
+  'mode.shape.overSeconds': '--ramp',
+  'mode.search.startRate': '--start-rate',
+  'mode.search.maxRate': '--max-rate',
+  'mode.search.growth': '--step-growth',
+  'mode.search.stepSeconds': '--step-duration',
+  'behaviour.logsPerReplication': '--logs-per-replication',
+  'behaviour.inventoryChangeRate': '--inventory-change-rate',
+  'behaviour.taskResultRate': '--task-result-rate',
+  verify: '--verify',
+  taskProbe: '--task-probe',
+  'taskProbe.everyMs': '--task-probe',
+  'taskProbe.targetsPerTask': '--task-probe-targets',
+  rogues: '--rogues',
+};
 
 /** --rogues: a count, and the console it reads the judgement from. */
 function roguesFrom(flags: SimulateFlags, hasConsole: boolean): Pick<SimulationOptions, 'rogues'> {

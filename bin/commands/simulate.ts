@@ -1,4 +1,6 @@
 import { type Command, Option } from 'commander';
+// The --connection choices, read at registration: the lists' own modules, not the simulator's
+// door, so `smc --help` does not load faker and MQTT (see test/design/front-doors.test.ts).
 import { DEVICE_CONNECTION_MODES } from '../../simulator/devices/device-simulation-options.js';
 import { CONNECTION_MODES } from '../../simulator/transport/agent-transport.js';
 import { addOptionsFileAndEnvironment, optionsWithFile } from '../cli/options-file.js';

@@ -1,9 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { type Command, Option } from 'commander';
-import type { LoadGeneratorFleetProps } from '../../constructs/load-generator/props.js';
-import type { TerraformJson } from '../../constructs/policy/index.js';
-import { PropsError } from '../../provider/props-error.js';
+import type { TerraformJson } from '../../constructs/index.js';
+import type { LoadGeneratorFleetProps } from '../../constructs/load-generator/index.js';
 import { runAction } from '../cli/run-action.js';
 import { UsageError } from '../cli/usage-error.js';
 
@@ -209,10 +208,9 @@ async function synthLoadgen(flags: SynthLoadgenFlags): Promise<number> {
   };
   // Loaded here, not at the top: other commands and --help never pay for cdktf and the providers.
   const { App, TerraformStack } = await import('cdktf');
-  const { LoadGeneratorFleet } = await import(
-    '../../constructs/load-generator/load-generator-fleet.js'
-  );
-  const { evaluatePolicy, POLICY_RULES } = await import('../../constructs/policy/index.js');
+  const { LoadGeneratorFleet } = await import('../../constructs/load-generator/index.js');
+  const { evaluatePolicy, POLICY_RULES } = await import('../../constructs/index.js');
+  const { PropsError } = await import('../../provider/index.js');
   rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir });
   const stack = new TerraformStack(app, STACK);

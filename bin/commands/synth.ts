@@ -2,9 +2,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { TerraformStack } from 'cdktf';
 import type { Command } from 'commander';
-import type { TerraformJson } from '../../constructs/policy/index.js';
-import type { Platform } from '../../provider/platform.js';
-import { PropsError } from '../../provider/props-error.js';
+import type { TerraformJson } from '../../constructs/index.js';
+import type { Platform } from '../../provider/index.js';
 import { planDeployment, SizingInputError, type SizingPlan } from '../../sizing/index.js';
 import { addPlanOptions, PLAN_FLAGS } from '../cli/plan-options.js';
 import { runAction } from '../cli/run-action.js';
@@ -83,9 +82,10 @@ async function synth(command: Command, options: SynthFlagValues): Promise<number
     }
     return await synthPlan(plan, settings, options, outdir);
   } catch (error) {
-    if (error instanceof PropsError || error instanceof SizingInputError) {
-      throw new UsageError(settings.describeError(error));
-    }
+    if (error instanceof SizingInputError) throw new UsageError(settings.describeError(error));
+    // The provider is loaded only now: a sizing error never pays for cdktf.
+    const { PropsError } = await import('../../provider/index.js');
+    if (error instanceof PropsError) throw new UsageError(settings.describeError(error));
     throw error;
   }
 }
@@ -98,9 +98,8 @@ async function synthPlan(
 ): Promise<number> {
   // Loaded here, not at the top: `smc plan` and `--help` never pay for cdktf and the providers.
   const { App, TerraformStack } = await import('cdktf');
-  const { SmcDeployment } = await import('../../constructs/deployment.js');
-  const { evaluatePolicy, POLICY_RULES } = await import('../../constructs/policy/index.js');
-  const { configureStateBackend } = await import('../../provider/state-backend.js');
+  const { evaluatePolicy, POLICY_RULES, SmcDeployment } = await import('../../constructs/index.js');
+  const { configureStateBackend } = await import('../../provider/index.js');
   const { collectWarnings } = await import('../render/construct-warnings.js');
   // A fresh folder each run, so no stale stack or cloud-init file survives (App creates it).
   rmSync(outdir, { recursive: true, force: true });
@@ -174,13 +173,12 @@ async function createPlatform(
 ): Promise<CreatedPlatform> {
   if (plan.input.platform === 'azure') {
     // Only the azurerm submodules the platform uses, never the package root (1,500 modules).
-    const { AzurePlatform } = await import('../../provider/azure/platform.js');
+    const { AzurePlatform } = await import('../../provider/azure/index.js');
     const platform = new AzurePlatform(stack, 'Platform', settings.azure);
     return { platform, placeholders: false, addressesOf: () => [] };
   }
-  const { VmsPlatform } = await import('../../provider/vms/platform.js');
-  const { validateInventory } = await import('../../provider/vms/hosts.js');
-  const { placeholderHostsFor } = await import('../../constructs/vms-hosts.js');
+  const { validateInventory, VmsPlatform } = await import('../../provider/vms/index.js');
+  const { placeholderHostsFor } = await import('../../constructs/index.js');
   const hosts =
     settings.vms.hosts !== undefined
       ? validateInventory(settings.vms.hosts)

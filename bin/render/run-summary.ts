@@ -1,5 +1,4 @@
-import type { LatencySummary } from '../../simulator/metrics/histogram.js';
-import type { RunResult, ThresholdVerdict } from '../../simulator/metrics/run-result.js';
+import type { LatencySummary, RunResult, ThresholdVerdict } from '../../simulator/index.js';
 import {
   formatCount,
   formatDuration,
@@ -7,7 +6,7 @@ import {
   formatPerSec,
   formatRatio,
   formatVerdictActual,
-} from '../../simulator/report/format.js';
+} from '../../simulator/index.js';
 import { renderColumns } from './table.js';
 
 function interruptedLines(result: RunResult): string[] {

@@ -1,4 +1,4 @@
-import type { PolicyViolation } from '../../constructs/policy/index.js';
+import type { PolicyViolation } from '../../constructs/index.js';
 import { type CitusClusterPlan, citusClusterFor, type SizingPlan } from '../../sizing/index.js';
 import { formatCount, renderColumns } from './table.js';
 

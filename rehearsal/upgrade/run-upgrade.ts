@@ -4,7 +4,10 @@ import path from 'node:path';
 import type { ReadyFile } from '../../protocol/index.js';
 import { DEFAULT_OS_MIX } from '../../simulator/profile/os-mix.js';
 import { runSimulation } from '../../simulator/run/run-simulation.js';
+import type { SimulationOptions } from '../../simulator/run/simulation-options.js';
+import { validateSimulationOptions } from '../../simulator/run/validate-options.js';
 import { type SmcChild, startSmcChild } from '../children/smc-child.js';
+import { RehearsalSetupError } from '../feasibility.js';
 import { LoopbackBalancer } from './balancer.js';
 import { ChangeWindowRecorder, type WindowFigures } from './change-window.js';
 import { judgeUpgrade, type UpgradeVerdict } from './upgrade-verdict.js';
@@ -132,7 +135,7 @@ export async function runUpgradeRehearsal(
       fleetStarted = resolve;
     });
     const simulation = runSimulation(
-      {
+      validated({
         target: { url: agentUrl, host: '127.0.0.1', port: agentLb.port, caPem: first.caPem },
         console: { url: consoleUrl, adminToken: first.adminToken, caPem: first.caPem },
         agents: options.agents,
@@ -159,7 +162,7 @@ export async function runUpgradeRehearsal(
           log(line);
           fleetStarted();
         },
-      },
+      }),
       recorder,
     );
     // The upgrade starts a while into the measured run (enrollment comes first and is not measured).
@@ -233,4 +236,14 @@ export async function runUpgradeRehearsal(
     await consoleLb?.close();
     await rm(pkiCopy, { recursive: true, force: true });
   }
+}
+
+/** The fleet's options as the simulator's model checks them: every problem at once. */
+function validated(options: SimulationOptions): SimulationOptions {
+  const problems = validateSimulationOptions(options);
+  if (problems.length > 0)
+    throw new RehearsalSetupError(
+      `the upgrade fleet: ${problems.map((p) => `${p.field}: ${p.rule}`).join('; ')}`,
+    );
+  return options;
 }

@@ -27,3 +27,4 @@ export {
   writeJsonOutput,
   writeRunJson,
 } from './result-file.js';
+export { dataRuleFrom, type ReportingFlags, RunReporting } from './run-reporting.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeAgentPlane } from '../simulator/fixtures/fake-agent-plane.js';
+import { FakeAgentPlane } from '../../benchmarks/lib/fake-agent-plane.js';
 import { runSmc, runSmcAsync, SMC_BIN } from './run-cli.js';
 
 let dir: string;

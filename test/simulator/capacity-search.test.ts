@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAgentPlane } from '../../benchmarks/lib/fake-agent-plane.js';
 import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
 import { runSimulation } from '../../simulator/run/run-simulation.js';
 import { bisectionPoint } from '../../simulator/workload/capacity.js';
 import { checkSlos, parseSlo } from '../../simulator/workload/slo.js';
-import { FakeAgentPlane } from './fixtures/fake-agent-plane.js';
 import { optionsFor } from './fixtures/simulation-options.js';
 
 const LIMIT = 115;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAgentPlane } from '../../benchmarks/lib/fake-agent-plane.js';
 import { enrollAgents } from '../../simulator/identity/enroll.js';
 import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
 import { runSimulation } from '../../simulator/run/run-simulation.js';
 import { shardSlice } from '../../simulator/run/simulation-options.js';
 import { AgentTransport } from '../../simulator/transport/agent-transport.js';
-import { FakeAgentPlane } from './fixtures/fake-agent-plane.js';
 import { optionsFor } from './fixtures/simulation-options.js';
 
 let plane: FakeAgentPlane;

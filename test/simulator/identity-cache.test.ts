@@ -2,10 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAgentPlane } from '../../benchmarks/lib/fake-agent-plane.js';
 import { IdentityCacheMismatch } from '../../simulator/identity/cache.js';
 import { EnrollmentError } from '../../simulator/identity/enroll.js';
 import { provisionIdentities } from '../../simulator/identity/provision.js';
-import { FakeAgentPlane } from './fixtures/fake-agent-plane.js';
 
 let plane: FakeAgentPlane;
 let other: FakeAgentPlane;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAgentPlane } from '../../benchmarks/lib/fake-agent-plane.js';
 import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
 import { runSimulation } from '../../simulator/run/run-simulation.js';
 import { parseProxyUrl } from '../../simulator/transport/proxy-tunnel.js';
-import { FakeAgentPlane } from './fixtures/fake-agent-plane.js';
 import { optionsFor } from './fixtures/simulation-options.js';
 import { type RunningSquid, startSquid } from './fixtures/squid.js';
 

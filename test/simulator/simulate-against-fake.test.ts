@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FakeAgentPlane } from '../../benchmarks/lib/fake-agent-plane.js';
 import { MinimalRecorder } from '../../simulator/run/minimal-recorder.js';
 import { runSimulation } from '../../simulator/run/run-simulation.js';
-import { FakeAgentPlane } from './fixtures/fake-agent-plane.js';
 import { optionsFor } from './fixtures/simulation-options.js';
 
 let plane: FakeAgentPlane;

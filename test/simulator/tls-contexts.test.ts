@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestCa } from '../../benchmarks/lib/test-ca.js';
 import { openSession } from '../../simulator/transport/connect.js';
 import { ClientTlsContexts } from '../../simulator/transport/tls-contexts.js';
-import { TestCa } from './fixtures/test-ca.js';
 
 /** An h2 server with a certificate from `ca`; answers every request with 200. */
 async function h2Server(ca: TestCa) {

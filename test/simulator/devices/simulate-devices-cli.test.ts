@@ -2,12 +2,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestCa } from '../../../benchmarks/lib/test-ca.js';
 import type { RunningServer } from '../../../server/app.js';
 import type { RunningConnector } from '../../../server/mdm/connector.js';
 import { runSmc, runSmcAsync } from '../../bin/run-cli.js';
 import { mdmToken, testConnector } from '../../server/mdm/connector-support.js';
 import { consoleCall, enrollmentToken, testServer } from '../../support/server.js';
-import { TestCa } from '../fixtures/test-ca.js';
 
 let dir: string;
 let caFile: string;

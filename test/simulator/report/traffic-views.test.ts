@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeAgentPlane } from '../../../benchmarks/lib/fake-agent-plane.js';
 import type { RunResult } from '../../../simulator/metrics/contract.js';
 import { decodeHistogram } from '../../../simulator/metrics/histogram.js';
 import { runSmc, runSmcAsync } from '../../bin/run-cli.js';
 import { launchChromium, watchedPage } from '../../console/browser.js';
-import { FakeAgentPlane } from '../fixtures/fake-agent-plane.js';
 
 /**
  * The report's traffic views (sessions and agents over time, requests by endpoint, bytes/s)

@@ -1,18 +1,11 @@
 import { access } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { RunMetrics, RunResult, SecondSample } from '../../simulator/metrics/contract.js';
-import { createRunMetrics } from '../../simulator/metrics/index.js';
-import {
-  createProgressLine,
-  isStdout,
-  type ProgressLine,
-  writeHtmlReport,
-  writeRunJson,
-} from '../../simulator/report/index.js';
-import { parseWhole } from '../../simulator/run/flag-rules.js';
-import { simulationRunMeta } from '../../simulator/run/run-meta.js';
-import type { SimulationOutcome } from '../../simulator/run/run-simulation.js';
-import type { SimulationOptions } from '../../simulator/run/simulation-options.js';
+import type { RunMetrics, RunResult, SecondSample } from '../metrics/contract.js';
+import { createRunMetrics } from '../metrics/run-metrics.js';
+import { parseWhole } from '../run/flag-rules.js';
+import { simulationRunMeta } from '../run/run-meta.js';
+import type { SimulationOutcome } from '../run/run-simulation.js';
+import type { SimulationOptions } from '../run/simulation-options.js';
 import {
   type DataRule,
   DEFAULT_DATA_RULE,
@@ -22,10 +15,11 @@ import {
   subjectOfResult,
   type Threshold,
   withThresholds,
-} from '../../simulator/thresholds.js';
-import { renderRunSummary } from '../render/run-summary.js';
-import { UsageError } from './usage-error.js';
+} from '../thresholds.js';
+import { createProgressLine, type ProgressLine, type ProgressStream } from './progress-line.js';
+import { writeHtmlReport, writeRunJson } from './result-file.js';
 
+/** What a run is judged by and where its files go; field names are the flags a user types. */
 export interface ReportingFlags {
   readonly threshold: readonly string[];
   readonly thresholdsFile?: string;
@@ -36,10 +30,10 @@ export interface ReportingFlags {
 }
 
 /**
- * The measuring half of a run, shared by `smc simulate` and `smc rehearse`: thresholds are
- * parsed before any work (a typo is exit 2, never a gate that silently passes), output
- * folders are checked up front, and the end of the run prints the summary, writes the
- * files and returns the gate's exit code (0 pass, 99 a threshold failed).
+ * The measuring half of a run: thresholds are parsed before any work (a typo is bad input,
+ * never a gate that silently passes), output folders are checked up front, and the end of
+ * the run judges the gates, writes the files and gives the gate's exit code (0 pass, 99 a
+ * threshold failed). Bad input is a RangeError naming the flag; the caller prints.
  */
 export class RunReporting {
   private progress: ProgressLine | undefined;
@@ -55,7 +49,8 @@ export class RunReporting {
     try {
       thresholds = await gatherThresholds([...flags.threshold], flags.thresholdsFile);
     } catch (error) {
-      throw new UsageError((error as Error).message);
+      // An unreadable --thresholds-file is bad input too, not a failed run.
+      throw new RangeError((error as Error).message);
     }
     for (const [file, flag] of [
       [flags.json, '--json'],
@@ -63,21 +58,22 @@ export class RunReporting {
     ] as const) {
       if (file)
         await access(dirname(file)).catch(() => {
-          throw new UsageError(`${flag}: the folder of ${file} does not exist`);
+          throw new RangeError(`${flag}: the folder of ${file} does not exist`);
         });
     }
     return new RunReporting(flags, thresholds, dataRuleFrom(flags.minReplications));
   }
 
   /**
-   * A started recorder with a live progress line on stderr (a plain line every 10 s off a
-   * TTY); `onSecond` also gets every closed second (the rehearsal feeds the web console).
+   * A started recorder with a live progress line on `progress` (a plain line every 10 s off
+   * a TTY); `onSecond` also gets every closed second (the rehearsal feeds the web console).
    */
   createRecorder(
     options: SimulationOptions,
+    progressStream: ProgressStream,
     onSecond?: (sample: SecondSample) => void,
   ): RunMetrics {
-    const progress = createProgressLine(process.stderr);
+    const progress = createProgressLine(progressStream);
     this.progress = progress;
     const metrics = createRunMetrics({
       lateThresholdMs: options.lateThresholdMs,
@@ -90,14 +86,15 @@ export class RunReporting {
     return metrics;
   }
 
-  /** Closes the run: summary on stdout, --json/--html files, the gate's exit code. */
+  /**
+   * Closes the run: the judged result goes to `summarise` (the caller prints it), then to the
+   * --json/--html files; returns the result and the gate's exit code.
+   */
   async finish(
     options: SimulationOptions,
     outcome: SimulationOutcome,
     metrics: RunMetrics,
-    // With --json - the JSON owns stdout; the human summary moves to stderr.
-    write: (text: string) => void = (text) =>
-      (isStdout(this.flags.json) ? process.stderr : process.stdout).write(text),
+    summarise: (result: RunResult) => void,
   ): Promise<{ result: RunResult; exitCode: number }> {
     metrics.stop();
     this.progress?.done();
@@ -106,7 +103,7 @@ export class RunReporting {
       raw,
       evaluateThresholds(this.thresholds, subjectOfResult(raw), this.dataRule),
     );
-    write(renderRunSummary(result));
+    summarise(result);
     if (this.flags.json) await writeRunJson(this.flags.json, result);
     if (this.flags.html) await writeHtmlReport(this.flags.html, result);
     return { result, exitCode: exitCodeFor(result.thresholds ?? []) };
@@ -116,12 +113,8 @@ export class RunReporting {
 /** `--min-replications` (default 100): the not-enough-data rule every gate obeys. */
 export function dataRuleFrom(text: string | undefined): DataRule {
   if (text === undefined) return DEFAULT_DATA_RULE;
-  try {
-    return {
-      ...DEFAULT_DATA_RULE,
-      minReplications: parseWhole(text, '--min-replications', 1, 100_000_000),
-    };
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return {
+    ...DEFAULT_DATA_RULE,
+    minReplications: parseWhole(text, '--min-replications', 1, 100_000_000),
+  };
 }
