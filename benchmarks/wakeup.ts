@@ -47,7 +47,21 @@ interface Options {
   probeTargets: number;
 }
 
+const USAGE = `usage: npm run bench:wakeup -- [options]
+  --agents N          agents of the fleet, each with a push session in phase 1 (default 10000)
+  --processes N       smc simulate shards (an agent with a session holds two open files) (default 4)
+  --time-scale X      time compression of the plan's interval (default 40)
+  --intervals N       intervals each phase plays (default 3)
+  --probe-every S     seconds between task probes per shard (default 5)
+  --probe-targets N   agents a probe task targets (default 20)
+writes benchmarks/results/wakeup.json; exits 1 when under 99 % of the sessions were held or no
+wake-up was measured`;
+
 function parseOptions(argv: readonly string[]): Options {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const options: Options = {
     agents: 10_000,
     processes: 4,
