@@ -348,7 +348,7 @@ async function main(): Promise<void> {
       loadavg: { wakeupsOn: on.loadavg, wakeupsOff: off.loadavg, end: loadavg() },
       measuredAt: new Date().toISOString(),
     };
-    const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results');
+    const out = path.resolve('benchmarks/results');
     await mkdir(out, { recursive: true });
     await writeFile(path.join(out, 'wakeup.json'), `${JSON.stringify(report, null, 2)}\n`);
     console.log(render(report));

@@ -21,7 +21,7 @@ export const WORKERS_USAGE = `usage: npm run bench:workers -- [options]
   and reports per N the replications/s held at p99 <= --p99-ms, server CPU per replication
   (primary + all workers) and PostgreSQL CPU per replication; the headline is rate(N)/rate(1).
   --workers 1,2                agent-plane processes, one server each (default 1,2)
-  --agents N                   enrolled agent identities, one HTTP/2 session each (default 1000)
+  --agents N                   enrolled agent identities, one HTTP/2 session each (default 400)
   --concurrency 50,100,...     rising in-flight replications; stops at the first step whose
                                p99 is over the limit (default 50,100,200,400)
   --warmup-seconds S           per step, not measured (default 2)
@@ -37,7 +37,7 @@ export function parseWorkersBenchOptions(argv: readonly string[]): WorkersBenchO
     strict: true,
     options: {
       workers: { type: 'string', default: '1,2' },
-      agents: { type: 'string', default: '1000' },
+      agents: { type: 'string', default: '400' },
       concurrency: { type: 'string', default: '50,100,200,400' },
       'warmup-seconds': { type: 'string', default: '2' },
       'step-seconds': { type: 'string', default: '10' },
